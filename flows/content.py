@@ -1,0 +1,163 @@
+"""Loading the words the helper says, and the places it knows, from files the office can edit.
+
+Every user-facing string lives in `content/*.toml` (Vietnamese, read with `tomllib`); the village
+list and card code tables live in `data/`. Nested tables become dotted keys
+("guide.step_3.text"); an array of tables whose items have an `id` keeps its order (FAQ entries,
+troubleshooting entries) and its items become keys too ("faq.password.answer").
+
+A key that does not exist is a programming error and raises `KeyError`; tests walk the whole
+conversation so that this can never reach a resident.
+"""
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from flows.places import Places, load_villages_csv
+from flows.text import fold
+
+ROOT = Path(__file__).resolve().parents[1]
+CONTENT_DIR = ROOT / "content"
+DATA_DIR = ROOT / "data"
+#: Shown when the office has not set a guide-video link: the official VNeID site.
+DEFAULT_VIDEO_URL = "https://vneid.gov.vn"
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+class ContentError(ValueError):
+    """A content file cannot be used; the message names the file and, where known, the line."""
+
+
+@dataclass(frozen=True)
+class Content:
+    """The texts (by dotted key), ordered groups of ids, and the places."""
+
+    texts: Mapping[str, Any]
+    groups: Mapping[str, tuple[str, ...]]
+    places: Places
+    fields: Mapping[str, str] = field(default_factory=dict)
+    used: set[str] | None = None
+    _folded: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
+
+    def _get(self, key: str) -> Any:
+        if self.used is not None:
+            self.used.add(key)
+        return self.texts[key]
+
+    def text(self, key: str, **fields: object) -> str:
+        """The text at `key` with `{placeholders}` filled from `fields` and the common fields."""
+        template = self._get(key)
+        if not isinstance(template, str):
+            raise ContentError(f"{key} is not a text")
+        return self._fill(template, fields)
+
+    def paragraphs(self, key: str, **fields: object) -> list[str]:
+        """The list of texts at `key`, each filled like `text` (one message each)."""
+        value = self._get(key)
+        if not isinstance(value, list):
+            raise ContentError(f"{key} is not a list of texts")
+        return [self._fill(str(template), fields) for template in value]
+
+    def _fill(self, template: str, fields: Mapping[str, object]) -> str:
+        if "{" not in template:
+            return template
+        filled = template.format_map({**self.fields, **fields})
+        return _BLANK_LINES.sub("\n\n", filled).strip()
+
+    def words(self, key: str) -> tuple[str, ...]:
+        """A list of words at `key`, folded (no case, no diacritics) for matching."""
+        value = self._get(key)
+        if not isinstance(value, list):
+            raise ContentError(f"{key} is not a list")
+        if key not in self._folded:
+            self._folded[key] = tuple(fold(str(v)) for v in value)
+        return self._folded[key]
+
+    def has(self, key: str) -> bool:
+        return key in self.texts
+
+    def ids(self, group: str) -> tuple[str, ...]:
+        """The ids of an ordered group such as "faq", in file order."""
+        return self.groups[group]
+
+    @property
+    def video_url(self) -> str:
+        return self.fields["video_url"]
+
+    @property
+    def video_is_default(self) -> bool:
+        return self.fields["video_url"] == DEFAULT_VIDEO_URL
+
+    def unfilled(self) -> tuple[str, ...]:
+        """The office fields still marked as not filled in (`office.to_fill`)."""
+        return tuple(str(v) for v in self.texts.get("office.to_fill", ()))
+
+    def configure(
+        self,
+        commune: str | None = None,
+        video_url: str | None = None,
+        retention_days: int | None = None,
+    ) -> "Content":
+        """A copy with the deployment's settings applied over the office's content."""
+        fields = dict(self.fields)
+        if commune:
+            fields["commune"] = commune
+        if video_url:
+            fields["video_url"] = video_url
+        if retention_days is not None:
+            fields["retention_days"] = str(retention_days)
+        return replace(self, fields=fields)
+
+    def tracking(self) -> "Content":
+        """A copy that records every key it is asked for (used by the content tests)."""
+        return replace(self, used=set())
+
+
+def _flatten(prefix: str, value: Any, texts: dict[str, Any], groups: dict[str, tuple[str, ...]]) -> None:
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            _flatten(f"{prefix}.{key}" if prefix else key, inner, texts, groups)
+    elif isinstance(value, list) and value and all(isinstance(v, dict) and "id" in v for v in value):
+        ids = tuple(str(item["id"]) for item in value)
+        if len(set(ids)) != len(ids):
+            raise ContentError(f"{prefix}: an id is used twice")
+        groups[prefix] = ids
+        for item in value:
+            _flatten(f"{prefix}.{item['id']}", {k: v for k, v in item.items() if k != "id"}, texts, groups)
+    else:
+        if prefix in texts:
+            raise ContentError(f"{prefix}: defined twice")
+        texts[prefix] = value
+
+
+def _common_fields(texts: Mapping[str, Any]) -> dict[str, str]:
+    """Placeholders every text may use, from the office's section of the content.
+
+    `phone_line` is empty while the office has not given a phone number, so no text ever shows
+    an empty "Điện thoại:" line.
+    """
+    office = {k.removeprefix("office."): v for k, v in texts.items() if k.startswith("office.")}
+    fields = {k: str(v) for k, v in office.items() if isinstance(v, str | int)}
+    fields["video_url"] = fields.get("video_url") or DEFAULT_VIDEO_URL
+    phone = fields.get("phone", "")
+    fields["phone_line"] = fields.get("phone_line", "").format(phone=phone) if phone else ""
+    return fields
+
+
+def load_content(content_dir: Path = CONTENT_DIR, data_dir: Path = DATA_DIR) -> Content:
+    """Read every `*.toml` in `content_dir` and the village list in `data_dir`."""
+    texts: dict[str, Any] = {}
+    groups: dict[str, tuple[str, ...]] = {}
+    files = sorted(content_dir.glob("*.toml"))
+    if not files:
+        raise ContentError(f"{content_dir}: no content files")
+    for path in files:
+        try:
+            document = tomllib.loads(path.read_text(encoding="utf-8"))
+            _flatten("", document, texts, groups)
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError, ContentError) as error:
+            raise ContentError(f"{path.name}: {error}") from error
+    return Content(texts, groups, load_villages_csv(data_dir / "villages.csv"), _common_fields(texts))

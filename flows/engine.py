@@ -1,0 +1,191 @@
+"""`handle`: one inbound message in, the next state with its replies and events out.
+
+The order in which a message is understood is the heart of the helper's manners:
+
+1. a start link or a pressed button (a button the current question did not offer is stale and
+   only re-shows the question, so nothing ever advances twice);
+2. a global word ("menu", "huỷ", "xoá dữ liệu", ...) when it is the whole message and not one of
+   the options on offer;
+3. an option, by number, label or everyday word;
+4. what the current question itself reads from free text (a card number, a village name, a FAQ);
+5. a card number typed anywhere, which is pre-checked on the spot;
+6. a FAQ keyword anywhere;
+7. otherwise the options again, and after three misses in a row the offer of a person.
+
+Whatever happened, the reply ends with the question the person is now at. The function is pure:
+no clock (the caller passes `now`), no I/O, standard library only.
+"""
+
+import secrets
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from flows import card_dialog, faq, menu, onboarding
+from flows.card_number import check_card_number
+from flows.content import Content
+from flows.handoff import offer_handoff
+from flows.matching import command_of, option_of
+from flows.model import FlowState, Inbound, Step, Transition
+from flows.steps import STEPS, StepSpec
+from flows.turn import Turn
+
+#: After this long without a message, the next message starts over at the menu.
+IDLE_RESTART = timedelta(hours=24)
+#: Misunderstandings in a row before a person is offered.
+MAX_MISSES = 3
+
+
+def _new_ref() -> str:
+    """A random person reference: nothing in it leads back to the person."""
+    return secrets.token_hex(8)
+
+
+def handle(
+    state: FlowState | None,
+    inbound: Inbound,
+    content: Content,
+    now: datetime,
+    *,
+    new_ref: Callable[[], str] = _new_ref,
+) -> Transition:
+    """Answer one inbound message. `state` is None for a person never seen before."""
+    state = FlowState(person=new_ref()) if state is None else replace(state, offered=[*state.offered])
+    turn = Turn(state, content, now)
+    if state.step is not Step.NEW and _idle(state, now):
+        _restart_after_idle(turn)
+    if turn.state.step is Step.NEW:
+        _first_message(turn, inbound)
+    else:
+        _dispatch(turn, inbound)
+    if turn.erased:
+        turn.state = FlowState(person=new_ref())
+    else:
+        state.step = turn.next or state.step
+        STEPS[state.step].ask(turn)
+    turn.state.last_at = now.isoformat()
+    return Transition(turn.state, tuple(turn.replies), tuple(turn.events))
+
+
+def _idle(state: FlowState, now: datetime) -> bool:
+    return state.last_at is not None and now - datetime.fromisoformat(state.last_at) >= IDLE_RESTART
+
+
+def _restart_after_idle(turn: Turn) -> None:
+    """A new help session at the menu; before consent, the welcome starts again."""
+    state = turn.state
+    if state.consent is None:
+        state.step = Step.NEW
+        return
+    state.step = Step.MENU
+    state.offered = []
+    state.misses = 0
+    state.max_guide_step = 0
+    state.resume = None
+    state.card_from = None
+    turn.restarted = True
+    turn.log("session_started", source="return")
+    turn.say("welcome.back")
+
+
+def _first_message(turn: Turn, inbound: Inbound) -> None:
+    """Any first message starts the welcome; a card number in it is still pre-checked."""
+    command = command_of(inbound.text) if inbound.text else None
+    payload = command[1] if command and command[0] == "start" else None
+    onboarding.start(turn, inbound.payload or payload)
+    if inbound.text and not command:
+        check = check_card_number(inbound.text)
+        if check.card_like:
+            card_dialog.explain(turn, check)
+
+
+def _aliases(content: Content) -> Callable[[str], tuple[str, ...]]:
+    def aliases(option_id: str) -> tuple[str, ...]:
+        key = "aliases." + option_id.replace(":", ".")
+        return content.words(key) if content.has(key) else ()
+
+    return aliases
+
+
+def _answer(turn: Turn, spec: StepSpec, option_id: str) -> None:
+    turn.state.misses = 0
+    spec.answer(turn, option_id.partition(":")[2])
+
+
+def _dispatch(turn: Turn, inbound: Inbound) -> None:
+    state = turn.state
+    spec = STEPS[state.step]
+    if inbound.payload:
+        onboarding.start(turn, inbound.payload)
+        return
+    if inbound.choice is not None:
+        if any(option_id == inbound.choice for option_id, _ in state.offered):
+            _answer(turn, spec, inbound.choice)
+        else:
+            turn.say("misc.stale")
+        return
+    text = inbound.text
+    if inbound.kind not in ("text", "choice") or not text.strip():
+        turn.say("misc.non_text")
+        return
+    command = command_of(text)
+    option = option_of(text, state.offered, _aliases(turn.content), spec.strict)
+    if command and option is None:
+        _run_command(turn, *command)
+    elif option is not None:
+        _answer(turn, spec, option)
+    elif spec.typed is None or not spec.typed(turn, text):
+        _free_text(turn, text)
+
+
+def _free_text(turn: Turn, text: str) -> None:
+    """Text the current question did not expect: a card number, a FAQ, or a miss."""
+    check = check_card_number(text)
+    if check.card_like:
+        turn.state.misses = 0
+        card_dialog.explain(turn, check)
+        return
+    entry = faq.match(turn, text)
+    if entry is not None:
+        turn.state.misses = 0
+        faq.show_entry(turn, entry)
+        return
+    if turn.restarted:
+        return
+    turn.state.misses += 1
+    if turn.state.misses >= MAX_MISSES:
+        turn.state.misses = 0
+        turn.say("misc.miss_many")
+        offer_handoff(turn, resume=turn.state.step)
+    else:
+        turn.say("misc.miss")
+
+
+def _run_command(turn: Turn, command: str, payload: str | None) -> None:
+    """A global word: pre-empts the current question."""
+    state = turn.state
+    state.misses = 0
+    if command == "start":
+        onboarding.start(turn, payload)
+    elif command == "help":
+        turn.say("help.text")
+    elif command == "stop":
+        state.reminders_off = True
+        turn.say("stop.done")
+    elif command == "erase":
+        if state.step is not Step.ERASE_CONFIRM:
+            state.resume = state.step
+        turn.go(Step.ERASE_CONFIRM)
+    elif state.consent is None:
+        turn.say("consent.gate")
+    elif command == "village":
+        if not state.consent:
+            turn.say("village.needs_consent")
+        turn.go(Step.AREA if state.consent else Step.CONSENT)
+    elif command == "cancel":
+        turn.say("misc.cancelled")
+        turn.go(Step.MENU)
+    elif command == "menu":
+        turn.go(Step.MENU)
+    else:
+        menu.open_item(turn, command)

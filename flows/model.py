@@ -1,0 +1,141 @@
+"""The data that crosses the boundary between the flow and the channels.
+
+Channels build `Inbound`, the flow answers with a `Transition`; both are plain data so that every
+channel (web, terminal, Telegram, Zalo) and every test speaks the same language. `FlowState` is
+stored between messages, so it must round-trip through JSON exactly.
+"""
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Step(StrEnum):
+    """Every question the helper can be waiting on. Stored in the database: never renumber,
+    only add. The table of what each step asks and does is `flows/steps.py`."""
+
+    NEW = "new"
+    CONSENT = "consent"
+    VILLAGE_CONFIRM = "village_confirm"
+    AREA = "area"
+    VILLAGE = "village"
+    MENU = "menu"
+    PRE_APP = "pre_app"
+    PRE_APP_HELP = "pre_app_help"
+    PRE_LEVEL2 = "pre_level2"
+    PRE_LEVEL2_HELP = "pre_level2_help"
+    PRE_CARD = "pre_card"
+    PRE_CARD_HELP = "pre_card_help"
+    GUIDE_1 = "guide_1"
+    GUIDE_2 = "guide_2"
+    GUIDE_3 = "guide_3"
+    GUIDE_4 = "guide_4"
+    GUIDE_5 = "guide_5"
+    FAIL_WHICH = "fail_which"
+    STUCK = "stuck"
+    STUCK_ANSWER = "stuck_answer"
+    CARD_ASK = "card_ask"
+    CARD_DONE = "card_done"
+    RESULT = "result"
+    REJECT_CAUSE = "reject_cause"
+    SIGNATURE = "signature"
+    FAQ = "faq"
+    FAQ_ANSWER = "faq_answer"
+    HANDOFF_OFFER = "handoff_offer"
+    ERASE_CONFIRM = "erase_confirm"
+
+
+#: The five guide steps in order; index + 1 is the step number the commune's leaflet uses.
+GUIDE_STEPS = (Step.GUIDE_1, Step.GUIDE_2, Step.GUIDE_3, Step.GUIDE_4, Step.GUIDE_5)
+
+#: Non-text things a person can send. A channel maps its own types onto these.
+KINDS = ("text", "choice", "photo", "sticker", "voice", "file", "location", "other")
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """One thing a person did: typed `text`, pressed a button (`choice` = the button id),
+    sent something that is not text (`kind`), or opened a start link (`payload`)."""
+
+    channel: str
+    user_key: str
+    chat_key: str
+    text: str = ""
+    choice: str | None = None
+    kind: str = "text"
+    payload: str | None = None
+    received_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """A choice offered with a reply: a stable ASCII `id` (at most 64 bytes) and a bare label."""
+
+    id: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """One message to show. `image` names an image (for example "qr:video") that each channel
+    renders its own way; `buttons` may be shown as buttons or as a numbered list."""
+
+    text: str
+    buttons: tuple[Button, ...] = ()
+    image: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FlowEvent:
+    """A fact for the help-session log. Never holds a card number, name, phone or platform id:
+    `person` is a random reference (None when the person did not consent) and `data` holds
+    small readable values such as the step number or a reason code."""
+
+    kind: str
+    village: str | None
+    person: str | None
+    data: dict[str, str | int | bool | None] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class FlowState:
+    """Where one conversation stands. Only small JSON-safe values; `step` is a `Step` name."""
+
+    step: Step = Step.NEW
+    person: str = ""
+    consent: bool | None = None
+    village: str | None = None
+    pending_village: str | None = None
+    area: str | None = None
+    offered: list[list[str]] = field(default_factory=list)
+    misses: int = 0
+    max_guide_step: int = 0
+    guide_step: int = 0
+    resume: str | None = None
+    card_from: str | None = None
+    stuck_entry: str | None = None
+    limit_reminded: bool = False
+    reminders_off: bool = False
+    last_at: str | None = None
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, raw: str) -> "FlowState":
+        data: dict[str, Any] = json.loads(raw)
+        known = {f.name for f in fields(cls)}
+        state = cls(**{k: v for k, v in data.items() if k in known})
+        state.step = Step(state.step)
+        return state
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """What `flows.handle` returns: the new state, the replies to show, the events to log."""
+
+    state: FlowState
+    replies: tuple[Reply, ...]
+    events: tuple[FlowEvent, ...]

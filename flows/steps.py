@@ -1,0 +1,58 @@
+"""The steps table: for every question, the function that asks it, the one that takes a chosen
+option, and (where typing means more than choosing) the one that reads free text.
+
+This table is data; `steps.mmd` beside it draws the same graph for people, and a test checks the
+diagram names every step. Step functions live in modules named for their part of the
+conversation.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flows import card_dialog, faq, guide, handoff, menu, onboarding, outcome, signature
+from flows.model import GUIDE_STEPS, Step
+from flows.turn import Turn
+
+
+@dataclass(frozen=True, slots=True)
+class StepSpec:
+    """How one step behaves. `strict` questions accept only an option's number or label."""
+
+    ask: Callable[[Turn], None]
+    answer: Callable[[Turn, str], None]
+    typed: Callable[[Turn, str], bool] | None = None
+    strict: bool = False
+
+
+_PREREQUISITE = StepSpec(guide.ask_prerequisite, guide.answer_prerequisite)
+_PREREQUISITE_HELP = StepSpec(guide.ask_prerequisite_help, guide.answer_prerequisite_help)
+_GUIDE = StepSpec(guide.ask_guide_step, guide.answer_guide_step)
+
+STEPS: dict[Step, StepSpec] = {
+    Step.CONSENT: StepSpec(onboarding.ask_consent, onboarding.answer_consent, strict=True),
+    Step.VILLAGE_CONFIRM: StepSpec(
+        onboarding.ask_village_confirm, onboarding.answer_village_confirm, onboarding.village_typed
+    ),
+    Step.AREA: StepSpec(onboarding.ask_area, onboarding.answer_area, onboarding.village_typed),
+    Step.VILLAGE: StepSpec(onboarding.ask_village, onboarding.answer_village, onboarding.village_typed),
+    Step.MENU: StepSpec(menu.ask_menu, menu.open_item),
+    Step.PRE_APP: _PREREQUISITE,
+    Step.PRE_APP_HELP: _PREREQUISITE_HELP,
+    Step.PRE_LEVEL2: _PREREQUISITE,
+    Step.PRE_LEVEL2_HELP: _PREREQUISITE_HELP,
+    Step.PRE_CARD: _PREREQUISITE,
+    Step.PRE_CARD_HELP: _PREREQUISITE_HELP,
+    **dict.fromkeys(GUIDE_STEPS, _GUIDE),
+    Step.FAIL_WHICH: StepSpec(guide.ask_failure, guide.answer_failure),
+    Step.STUCK: StepSpec(guide.ask_stuck, guide.answer_stuck),
+    Step.STUCK_ANSWER: StepSpec(guide.ask_stuck_answer, guide.answer_stuck_answer),
+    Step.CARD_ASK: StepSpec(card_dialog.ask_card, card_dialog.answer_card, card_dialog.card_typed),
+    Step.CARD_DONE: StepSpec(card_dialog.ask_card_done, card_dialog.answer_card_done),
+    Step.RESULT: StepSpec(outcome.ask_result, outcome.answer_result),
+    Step.REJECT_CAUSE: StepSpec(outcome.ask_reject_cause, outcome.answer_reject_cause),
+    Step.SIGNATURE: StepSpec(signature.ask_signature, signature.answer_signature),
+    Step.FAQ: StepSpec(faq.ask_faq, faq.answer_faq, faq.faq_typed),
+    Step.FAQ_ANSWER: StepSpec(faq.ask_faq_answer, faq.answer_faq_answer),
+    Step.HANDOFF_OFFER: StepSpec(handoff.ask_handoff_offer, handoff.answer_handoff_offer),
+    Step.ERASE_CONFIRM: StepSpec(menu.ask_erase, menu.answer_erase),
+}
