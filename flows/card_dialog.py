@@ -23,11 +23,12 @@ MAX_CARD_FAILS = 3
 _ISSUER_BY_PROVINCE = {"97": "bqp", "98": "cand"}
 
 
-def _expected(position: int | None) -> str:
-    """Content key naming what belongs at `position` of a 15-character card."""
-    if position in (1, 2):
+def _expected(check: CardCheck) -> str:
+    """Content key naming what belongs at the offending position (digits, except the object
+    code and benefit level of a 15-character card)."""
+    if check.length == 15 and check.position in (1, 2):
         return "card.expect.letters"
-    if position == 3:
+    if check.length == 15 and check.position == 3:
         return "card.expect.level"
     return "card.expect.digit"
 
@@ -95,7 +96,7 @@ def explain(turn: Turn, check: CardCheck) -> None:
             position=check.position or "",
             found=_found(turn, check.found),
             raw=check.found or "",
-            expected=content.text(_expected(check.position)),
+            expected=content.text(_expected(check)),
             length=check.length,
             digits=check.digit_count,
             issuer=turn.label(f"card.issuer.{suggested}"),

@@ -105,7 +105,8 @@ _OBJECT_CODES = frozenset(object_code_labels())
 
 
 def _clean(candidate: str) -> str:
-    return _CLEAN.sub("", candidate).upper()
+    """Separators removed; the case is kept so a reply can quote a character as it was typed."""
+    return _CLEAN.sub("", candidate)
 
 
 def _extract(text: str) -> str | None:
@@ -219,7 +220,7 @@ def _decode(candidate: str) -> tuple[str | None, int | None, str | None, str | N
         return None, None, None, None
     level = int(candidate[2]) if candidate[2].isdigit() else None
     province = candidate[3:5] if candidate[3:5].isdigit() else None
-    return candidate[:2], level, province, _issuer_for(province) if province else None
+    return candidate[:2], level, province, _issuer_for(province) if province and province != "00" else None
 
 
 def _no_candidate(reason: str) -> CardCheck:
@@ -237,10 +238,13 @@ def check_card_number(text: str, issuer: str | None = None) -> CardCheck:
     message = unicodedata.normalize("NFKC", text).translate(_ZERO_WIDTH).strip()
     if not message:
         return _no_candidate("empty")
-    candidate = _extract(message)
-    if candidate is None:
+    typed = _extract(message)
+    if typed is None:
         return _no_candidate("no_number")
+    candidate = typed.upper()
     reason, position, found, hint = _verdict(candidate, issuer)
+    if position is not None and found is not None:
+        found = typed[position - 1 : position - 1 + len(found)]
     object_code, level, province, suggested = _decode(candidate)
     size = len(candidate)
     return CardCheck(

@@ -1,8 +1,9 @@
 """Understanding typed answers: option numbers, labels, everyday words, and global words.
 
 Every reply must work without buttons (Zalo has none, and some people prefer typing), so a typed
-"1", "số 1", "1.", the label, the label without diacritics, a near miss of the label, or an
-everyday word ("ok", "xong rồi", "ko biết") all map back to the button id the question offered.
+"1", "số 1", "1.", the label, the label without diacritics, one part of a label ("khác" for
+"Khác / không rõ"), a near miss of the label, or an everyday word ("ok", "xong rồi", "ko biết")
+all map back to the button id the question offered.
 
 Global words ("menu", "huỷ", "dừng", "/start v_...") pre-empt the current question, but only when
 they are the whole message and not one of the options on offer. Their ASCII spellings are listed
@@ -165,6 +166,10 @@ _COMMANDS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "/xoadulieu",
         ),
     ),
+    (
+        "handoff",
+        ("nhờ cán bộ", "nhờ cán bộ hỗ trợ", "nho can bo", "nho can bo ho tro", "gặp cán bộ", "/canbo"),
+    ),
     ("guide", ("/huongdan",)),
     ("card", ("/kiemtra",)),
     ("video", ("/video",)),
@@ -189,6 +194,17 @@ def command_of(text: str) -> tuple[str, str | None] | None:
     word = normalize(_BOT_SUFFIX.sub(r"\1", text.strip()))
     command = COMMAND_WORDS.get(word)
     return (command, None) if command else None
+
+
+def _label_parts(offered: Sequence[Sequence[str]]) -> dict[str, list[str]]:
+    """Each part of each label ("Khác / không rõ" -> "khac", "khong ro") -> the option ids."""
+    parts: dict[str, list[str]] = {}
+    for option_id, label in offered:
+        for part in re.split(r"[/,]", label):
+            key = fold(part)
+            if key:
+                parts.setdefault(key, []).append(option_id)
+    return parts
 
 
 def option_of(
@@ -219,6 +235,9 @@ def option_of(
         for option_id, _ in offered:
             if folded in aliases(option_id):
                 return option_id
+        by_part = _label_parts(offered)
+        if len(by_part.get(folded, ())) == 1:
+            return by_part[folded][0]
         names = {option_id.partition(":")[2]: option_id for option_id, _ in offered}
         for name in INTENT_WORDS.get(word, ()):
             if name in names:
