@@ -13,6 +13,7 @@ one by one instead of folding every word, so that an ordinary word never becomes
 
 import difflib
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 
 from flows.text import fold, normalize
@@ -181,14 +182,16 @@ COMMAND_WORDS: dict[str, str] = {word: command for command, words in _COMMANDS f
 COMMANDS = (*(command for command, _ in _COMMANDS), "start")
 
 _START = re.compile(
-    r"^\s*(?:/start|start|bắt đầu|bat dau|bắt đầu lại|bat dau lai)(?:@\w+)?(?:\s+(\S+))?\s*$", re.IGNORECASE
+    r"^\s*(?:/start|bắt đầu lại|bat dau lai|bắt đầu|bat dau|start)(?:@\w+)?(?:\s+([A-Za-z0-9_-]+))?[\s!.]*$",
+    re.IGNORECASE,
 )
+_NEGATIONS = frozenset({"khong", "ko", "k", "kh", "chua", "hong", "chang", "cha"})
 _BOT_SUFFIX = re.compile(r"^(/\w+)@\w+")
 
 
 def command_of(text: str) -> tuple[str, str | None] | None:
     """The global command `text` is, with the start payload if any; None for ordinary text."""
-    start = _START.match(text)
+    start = _START.match(unicodedata.normalize("NFC", text))
     if start:
         return "start", start.group(1)
     word = normalize(_BOT_SUFFIX.sub(r"\1", text.strip()))
@@ -216,7 +219,8 @@ def option_of(
     """The id of the offered option that `text` means, or None.
 
     `offered` holds [id, label] pairs; `aliases(id)` gives extra folded words for an option.
-    A `strict` question (consent) accepts only the number or the label, never everyday words.
+    A `strict` question (consent) accepts only the number or the exact label (diacritics
+    optional), never everyday words or near misses.
     """
     if not offered:
         return None
@@ -242,5 +246,17 @@ def option_of(
         for name in INTENT_WORDS.get(word, ()):
             if name in names:
                 return names[name]
-    close = difflib.get_close_matches(folded, labels, n=2, cutoff=_FUZZY_CUTOFF)
+    if strict:
+        return None
+    negated = _negated(folded)
+    close = [
+        c
+        for c in difflib.get_close_matches(folded, labels, n=2, cutoff=_FUZZY_CUTOFF)
+        if _negated(c) == negated
+    ]
     return labels[close[0]] if len(close) == 1 else None
+
+
+def _negated(folded: str) -> bool:
+    """Whether folded text says "no": a near miss never turns "k đồng ý" into "đồng ý"."""
+    return not _NEGATIONS.isdisjoint(folded.split())

@@ -22,8 +22,9 @@ UNKNOWN = "khac"
 OTHER_SUFFIX = "-khac"
 CODE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 REQUIRED_COLUMNS = ("code", "name", "area", "commune", "province", "aliases")
-_GENERIC_WORDS = re.compile(r"^(?:thon|to dan pho|tdp|to|xom|khu pho|khu|ban|ap|lang)\s+")
+_GENERIC_WORDS = re.compile(r"^(?:(?:thon|to dan pho|tdp|to|xom|khu pho|khu|ban|ap|lang)\s+)?(?:so\s+)?")
 _FUZZY_CUTOFF = 0.8
+_COUNT = re.compile(r"^\d{1,3}(?:([.,])\d{3}(?:\1\d{3})*)?$|^\d+$")
 
 
 class PlacesError(ValueError):
@@ -106,13 +107,16 @@ class Places:
         return tuple(v for v in self.villages if v.code in codes)
 
 
-def _optional_int(value: str | None, line: int, column: str) -> int | None:
-    if not value or not value.strip():
+def _count(row: dict[str, str], column: str, line: int, problems: list[str]) -> int | None:
+    """An optional whole number column ("1.200" as Vietnamese write it is 1200); a problem is
+    recorded, not raised."""
+    value = (row.get(column) or "").strip()
+    if not value:
         return None
-    try:
-        return int(value)
-    except ValueError:
-        raise PlacesError(f"dòng {line}: cột {column} phải là số nguyên, đang là {value!r}") from None
+    if not _COUNT.match(value):
+        problems.append(f"dòng {line}: cột {column} phải là số nguyên không âm, đang là {value!r}")
+        return None
+    return int(value.replace(".", "").replace(",", ""))
 
 
 def parse_villages(rows: Iterable[dict[str, str]], first_line: int = 2) -> list[Village]:
@@ -133,21 +137,16 @@ def parse_villages(rows: Iterable[dict[str, str]], first_line: int = 2) -> list[
         seen.add(code)
         if not name or not area:
             problems.append(f"dòng {line}: thiếu tên hoặc khu vực")
-        try:
-            population = _optional_int(row.get("population"), line, "population")
-            target = _optional_int(row.get("target"), line, "target")
-        except PlacesError as error:
-            problems.append(str(error))
-            continue
+        population = _count(row, "population", line, problems)
+        target = _count(row, "target", line, problems)
         aliases = tuple(a.strip() for a in (row.get("aliases") or "").split("|") if a.strip())
         commune = (row.get("commune") or "").strip()
         province = (row.get("province") or "").strip()
         villages.append(Village(code, name, area, commune, province, aliases, population, target))
-    for area in dict.fromkeys(v.area for v in villages):
-        if not any(v.code == f"{slug(area)}{OTHER_SUFFIX}" for v in villages):
-            problems.append(
-                f"khu vực {area!r} thiếu dòng 'Khác / không rõ' với mã {slug(area)}{OTHER_SUFFIX}"
-            )
+    for area in dict.fromkeys(v.area for v in villages if v.area):
+        other = f"{slug(area)}{OTHER_SUFFIX}"
+        if not any(v.code == other and v.area == area for v in villages):
+            problems.append(f"khu vực {area!r} thiếu dòng 'Khác / không rõ' với mã {other}")
     if problems:
         raise PlacesError("\n".join(problems))
     return villages
@@ -155,7 +154,7 @@ def parse_villages(rows: Iterable[dict[str, str]], first_line: int = 2) -> list[
 
 def load_villages_csv(path: Path) -> Places:
     """Read the office's village list; raises `PlacesError` naming each bad line."""
-    with path.open(encoding="utf-8", newline="") as handle:
+    with path.open(encoding="utf-8-sig", newline="") as handle:  # Excel adds a byte-order mark
         reader = csv.DictReader(handle)
         missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or ())]
         if missing:

@@ -8,6 +8,7 @@ decided once.
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _NON_WORD = re.compile(r"[^\w/]+")
 _SPACES = re.compile(r"\s+")
@@ -23,8 +24,12 @@ def normalize(text: str) -> str:
     return _SPACES.sub(" ", _NON_WORD.sub(" ", text)).strip()
 
 
+@lru_cache(maxsize=8192)
 def fold(text: str) -> str:
-    """`normalize`, then diacritics stripped and đ turned into d: "Đồng Tâm!" -> "dong tam"."""
+    """`normalize`, then diacritics stripped and đ turned into d: "Đồng Tâm!" -> "dong tam".
+
+    Cached: button labels and keywords are folded again on every message.
+    """
     decomposed = unicodedata.normalize("NFD", text.translate(_EXTRA_LETTERS))
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return normalize(bare)
@@ -32,4 +37,4 @@ def fold(text: str) -> str:
 
 def slug(text: str) -> str:
     """An ASCII identifier from a name: "Đồng Tâm" -> "dong-tam" (used for stable codes)."""
-    return fold(text).replace("/", " ").replace(" ", "-")
+    return "-".join(fold(text).replace("/", " ").split())

@@ -39,8 +39,9 @@ def _check(send: Send, output: str, events: list[FlowEvent], state: FlowState, w
     for shown in send.shows:
         assert shown in output, f"{where}: expected {shown!r} in:\n{output}"
     for kind, expected in send.events:
+        logged = [(e.kind, e.village, e.person, e.data) for e in events]
         assert any(_event_matches(e, kind, expected) for e in events), (
-            f"{where}: expected event {kind} {expected}, got {[(e.kind, e.village, e.person, e.data) for e in events]}"
+            f"{where}: expected event {kind} {expected}, got {logged}"
         )
     if send.step:
         assert state.step == send.step, f"{where}: expected step {send.step}, at {state.step}"

@@ -512,7 +512,8 @@ def test_events_of_a_person_who_agreed_carry_village_and_a_random_reference(cont
     assert event.village == "ttcm-to-3"
     assert event.person == state.person
     assert len(state.person) == 16
-    assert "u1" not in state.person and "c1" not in state.person
+    assert "u1" not in state.person
+    assert "c1" not in state.person
 
 
 def test_each_new_conversation_gets_its_own_reference(content):
