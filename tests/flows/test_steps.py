@@ -15,9 +15,7 @@ def test_every_step_but_new_has_a_row():
 
 
 def test_the_diagram_names_every_step_and_nothing_else():
-    lines = [
-        line for line in DIAGRAM.read_text(encoding="utf-8").splitlines() if not line.startswith("%%")
-    ]
+    lines = [line for line in DIAGRAM.read_text(encoding="utf-8").splitlines() if not line.startswith("%%")]
     edges = re.sub(r"\|[^|]*\||\(\[[^]]*\]\)|\[\[[^]]*\]\]", "", "\n".join(lines))
     nodes = set(re.findall(r"(?:^\s*|-->\s*)([a-z][a-z0-9_]*)", edges, re.MULTILINE)) - {"flowchart", "any"}
     assert {str(step) for step in Step} <= nodes, sorted({str(s) for s in Step} - nodes)
