@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from flows.card_number import (
@@ -257,7 +257,6 @@ ANY_TEXT = st.one_of(st.text(max_size=1000), BIASED_TEXT)
 ANY_ISSUER = st.sampled_from([None, *ISSUERS])
 
 
-@settings(deadline=None)
 @given(text=ANY_TEXT, issuer=ANY_ISSUER)
 def test_never_raises_and_fields_are_consistent(text: str, issuer: str | None) -> None:
     result = check_card_number(text, issuer)
@@ -272,7 +271,6 @@ def test_never_raises_and_fields_are_consistent(text: str, issuer: str | None) -
         assert result.normalized is None or result.normalized.startswith(result.found, result.position - 1)
 
 
-@settings(deadline=None)
 @given(text=ANY_TEXT, issuer=ANY_ISSUER)
 def test_idempotent_on_normalized(text: str, issuer: str | None) -> None:
     first = check_card_number(text, issuer)
@@ -285,7 +283,6 @@ def test_idempotent_on_normalized(text: str, issuer: str | None) -> None:
     assert again.extracted is False
 
 
-@settings(deadline=None)
 @given(text=ANY_TEXT)
 def test_masked_never_shows_four_digits_in_a_row(text: str) -> None:
     assert not re.search(r"[0-9]{4}", check_card_number(text).masked)

@@ -43,7 +43,7 @@ def _inbound(action: tuple[str, object], state: FlowState | None) -> Inbound | N
     return None
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=400, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(actions, max_size=40))
 def test_any_sequence_gets_answers_and_a_storable_state(content, sequence):
     state: FlowState | None = None

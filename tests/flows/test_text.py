@@ -106,13 +106,13 @@ def test_composed_and_decomposed_input_agree(function, text: str) -> None:
 vietnamese_text = st.text(alphabet=VIETNAMESE_ALPHABET + "0123456789 ,.!?/-_\t\n👍🙏", max_size=40)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(vietnamese_text)
 def test_normalize_is_idempotent(text: str) -> None:
     assert normalize(normalize(text)) == normalize(text)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(vietnamese_text)
 def test_fold_gives_plain_ascii_words(text: str) -> None:
     folded = fold(text)
