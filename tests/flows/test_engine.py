@@ -173,7 +173,7 @@ ROWS = [
         at_guide(3),
         "/start",
         Step.MENU,
-        ["Chào bạn quay lại"],
+        ["Chào mừng bạn quay lại"],
         ["session_started"],
     ),
     Row(
