@@ -4,6 +4,10 @@ The check itself is `flows.card_number`; this module turns its result into plain
 points at the wrong character ("ký tự thứ 3 phải là số từ 1 đến 5, bạn nhập chữ 'O'") and says
 what to do. Only the masked form of the number is ever shown, and the event keeps only the
 verdict: valid or not, the reason code and the issuer suggested.
+
+The conversation does not ask which "Đơn vị cấp thẻ BHYT" the person picked: it tells them which one
+to pick. So the checks here pass no issuer and `issuer_mismatch` does not arise in the guide; its
+explanation is kept for a channel or step that knows the choice.
 """
 
 from flows import faq
@@ -20,7 +24,6 @@ from flows.turn import Turn
 
 #: Wrong card numbers in a row before a person is offered.
 MAX_CARD_FAILS = 3
-_ISSUER_BY_PROVINCE = {"97": "bqp", "98": "cand"}
 
 
 def _expected(check: CardCheck) -> str:
@@ -45,11 +48,12 @@ def _found(turn: Turn, found: str | None) -> str:
     return turn.content.text(kind, found=found)
 
 
-def _province(turn: Turn, code: str) -> str:
-    if code in _ISSUER_BY_PROVINCE:
-        return turn.content.text(
-            "card.province.sector", issuer=turn.label(f"card.issuer.{_ISSUER_BY_PROVINCE[code]}")
-        )
+def _province(turn: Turn, check: CardCheck) -> str:
+    """The old province of chars 4-5, or the sector (97 army, 98 police) that issued the card."""
+    code = check.province_code or ""
+    if check.suggested_issuer != "vn":
+        sector = turn.label(f"card.issuer.{check.suggested_issuer}")
+        return turn.content.text("card.province.sector", issuer=sector)
     name = province_names().get(code)
     if name:
         return turn.content.text("card.province.known", province=name, code=code)
@@ -73,7 +77,7 @@ def _valid_lines(turn: Turn, check: CardCheck) -> list[str]:
             level=check.level,
             percent=percent,
             note=f" ({note})" if note else "",
-            province=_province(turn, check.province_code or ""),
+            province=_province(turn, check),
         ),
     ]
 
@@ -88,7 +92,8 @@ def explain(turn: Turn, check: CardCheck) -> None:
     content = turn.content
     parts = []
     if check.length:
-        parts.append(content.text("card.read", masked=check.masked, length=check.length))
+        read = "card.read_extracted" if check.extracted else "card.read"
+        parts.append(content.text(read, masked=check.masked, length=check.length))
     suggested = check.suggested_issuer or "vn"
     parts.append(
         content.text(
@@ -121,6 +126,7 @@ def ask_card(turn: Turn) -> None:
 
 
 def answer_card(turn: Turn, name: str) -> None:
+    """Back to step 4 (when the check came from there) or to the menu."""
     back = name == "back" and turn.state.card_from == Step.GUIDE_4
     turn.state.card_from = None
     turn.go(Step.GUIDE_4 if back else Step.MENU)
@@ -164,4 +170,5 @@ def ask_card_done(turn: Turn) -> None:
 
 
 def answer_card_done(turn: Turn, name: str) -> None:
+    """Check another number, start the guide, or the menu."""
     turn.go({"again": Step.CARD_ASK, "guide": Step.PRE_APP}.get(name, Step.MENU))

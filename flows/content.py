@@ -16,15 +16,18 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from flows.card_number import DATA_DIR
 from flows.places import Places, load_villages_csv
 from flows.text import fold
 
-ROOT = Path(__file__).resolve().parents[1]
-CONTENT_DIR = ROOT / "content"
-DATA_DIR = ROOT / "data"
+CONTENT_DIR = DATA_DIR.parent / "content"
 #: Shown when the office has not set a guide-video link: the official VNeID site.
 DEFAULT_VIDEO_URL = "https://vneid.gov.vn"
+#: Days anything tied to a person is kept (the RETENTION_DAYS setting overrides it).
+DEFAULT_RETENTION_DAYS = 30
 _BLANK_LINES = re.compile(r"\n{3,}")
+#: Ids of FAQ and troubleshooting entries become part of button ids: short and ASCII.
+_ID = re.compile(r"^[a-z0-9_]{1,30}$")
 
 
 class ContentError(ValueError):
@@ -123,7 +126,11 @@ def _flatten(prefix: str, value: Any, texts: dict[str, Any], groups: dict[str, t
     elif isinstance(value, list) and value and all(isinstance(v, dict) and "id" in v for v in value):
         ids = tuple(str(item["id"]) for item in value)
         if len(set(ids)) != len(ids):
-            raise ContentError(f"{prefix}: an id is used twice")
+            raise ContentError(f"{prefix}: một id bị dùng hai lần")
+        for bad in (i for i in ids if not _ID.match(i)):
+            raise ContentError(
+                f"{prefix}: id {bad!r} chỉ gồm chữ thường không dấu, số và '_', tối đa 30 ký tự"
+            )
         groups[prefix] = ids
         for item in value:
             _flatten(f"{prefix}.{item['id']}", {k: v for k, v in item.items() if k != "id"}, texts, groups)
@@ -142,6 +149,7 @@ def _common_fields(texts: Mapping[str, Any]) -> dict[str, str]:
     office = {k.removeprefix("office."): v for k, v in texts.items() if k.startswith("office.")}
     fields = {k: str(v) for k, v in office.items() if isinstance(v, str | int)}
     fields["video_url"] = fields.get("video_url") or DEFAULT_VIDEO_URL
+    fields["retention_days"] = str(DEFAULT_RETENTION_DAYS)
     phone = fields.get("phone", "")
     fields["phone_line"] = fields.get("phone_line", "").format(phone=phone) if phone else ""
     return fields

@@ -7,8 +7,9 @@ The order in which a message is understood is the heart of the helper's manners:
 2. a global word ("menu", "huỷ", "xoá dữ liệu", ...) when it is the whole message and not one of
    the options on offer;
 3. an option, by number, label or everyday word;
-4. what the current question itself reads from free text (a card number, a village name, a FAQ);
-5. a card number typed anywhere, which is pre-checked on the spot;
+4. a card number typed anywhere, which is pre-checked on the spot (at the card question itself,
+   that question reads it);
+5. what the current question itself reads from free text (a village name, a FAQ question);
 6. a FAQ keyword anywhere;
 7. otherwise the options again, and after three misses in a row the offer of a person.
 
@@ -53,7 +54,7 @@ def handle(
     state = FlowState(person=new_ref()) if state is None else replace(state, offered=[*state.offered])
     turn = Turn(state, content, now)
     if state.step is not Step.NEW and _idle(state, now):
-        _restart_after_idle(turn)
+        _restart_after_idle(turn, quiet=_is_start(inbound))
     if turn.state.step is Step.NEW:
         _first_message(turn, inbound)
     else:
@@ -71,8 +72,14 @@ def _idle(state: FlowState, now: datetime) -> bool:
     return state.last_at is not None and now - datetime.fromisoformat(state.last_at) >= IDLE_RESTART
 
 
-def _restart_after_idle(turn: Turn) -> None:
-    """A new help session at the menu; before consent, the welcome starts again."""
+def _is_start(inbound: Inbound) -> bool:
+    command = command_of(inbound.text) if inbound.text else None
+    return bool(inbound.payload) or (command is not None and command[0] == "start")
+
+
+def _restart_after_idle(turn: Turn, quiet: bool) -> None:
+    """A new help session at the menu; before consent, the welcome starts again. `quiet` when the
+    message is a start, which greets and logs the session itself."""
     state = turn.state
     if state.consent is None:
         state.step = Step.NEW
@@ -81,11 +88,11 @@ def _restart_after_idle(turn: Turn) -> None:
     state.offered = []
     state.misses = 0
     state.max_guide_step = 0
-    state.resume = None
-    state.card_from = None
+    state.resume = state.erase_from = state.card_from = None
     turn.restarted = True
-    turn.log("session_started", source="return")
-    turn.say("welcome.back")
+    if not quiet:
+        turn.log("session_started", source="return")
+        turn.say("welcome.back")
 
 
 def _first_message(turn: Turn, inbound: Inbound) -> None:
@@ -125,7 +132,7 @@ def _dispatch(turn: Turn, inbound: Inbound) -> None:
             turn.say("misc.stale")
         return
     text = inbound.text
-    if inbound.kind not in ("text", "choice") or not text.strip():
+    if inbound.kind not in ("text", "choice"):
         turn.say("misc.non_text")
         return
     command = command_of(text)
@@ -134,17 +141,24 @@ def _dispatch(turn: Turn, inbound: Inbound) -> None:
         _run_command(turn, *command)
     elif option is not None:
         _answer(turn, spec, option)
-    elif spec.typed is None or not spec.typed(turn, text):
+    elif spec.reads_cards and spec.typed is not None and spec.typed(turn, text):
+        return
+    elif not _card_number(turn, text) and (spec.typed is None or not spec.typed(turn, text)):
         _free_text(turn, text)
 
 
-def _free_text(turn: Turn, text: str) -> None:
-    """Text the current question did not expect: a card number, a FAQ, or a miss."""
+def _card_number(turn: Turn, text: str) -> bool:
+    """A card-like number anywhere is pre-checked on the spot; the question then repeats."""
     check = check_card_number(text)
-    if check.card_like:
-        turn.state.misses = 0
-        card_dialog.explain(turn, check)
-        return
+    if not check.card_like:
+        return False
+    turn.state.misses = 0
+    card_dialog.explain(turn, check)
+    return True
+
+
+def _free_text(turn: Turn, text: str) -> None:
+    """Text the current question did not expect: a FAQ, or a miss."""
     entry = faq.match(turn, text)
     if entry is not None:
         turn.state.misses = 0
@@ -161,31 +175,49 @@ def _free_text(turn: Turn, text: str) -> None:
         turn.say("misc.miss")
 
 
+def _help(turn: Turn, _: str | None) -> None:
+    turn.say("help.text")
+
+
+def _stop(turn: Turn, _: str | None) -> None:
+    turn.state.reminders_off = True
+    turn.say("stop.done")
+
+
+def _erase(turn: Turn, _: str | None) -> None:
+    if turn.state.step is not Step.ERASE_CONFIRM:
+        turn.state.erase_from = turn.state.step
+    turn.go(Step.ERASE_CONFIRM)
+
+
+def _change_village(turn: Turn, _: str | None) -> None:
+    if turn.state.consent:
+        turn.go(Step.AREA)
+    else:
+        turn.say("village.needs_consent")
+        turn.go(Step.CONSENT)
+
+
+def _cancel(turn: Turn, _: str | None) -> None:
+    turn.say("misc.cancelled")
+    turn.go(Step.MENU)
+
+
+#: What each global word does. They work before consent too: a person who has not chosen yet is
+#: helped like one who declined, with anonymous events.
+_COMMANDS: dict[str, Callable[[Turn, str | None], None]] = {
+    "start": onboarding.start,
+    "help": _help,
+    "stop": _stop,
+    "erase": _erase,
+    "village": _change_village,
+    "cancel": _cancel,
+    "menu": lambda turn, _: turn.go(Step.MENU),
+    **{item: lambda turn, _, item=item: menu.open_item(turn, item) for item in menu.MENU_ITEMS},
+}
+
+
 def _run_command(turn: Turn, command: str, payload: str | None) -> None:
     """A global word: pre-empts the current question."""
-    state = turn.state
-    state.misses = 0
-    if command == "start":
-        onboarding.start(turn, payload)
-    elif command == "help":
-        turn.say("help.text")
-    elif command == "stop":
-        state.reminders_off = True
-        turn.say("stop.done")
-    elif command == "erase":
-        if state.step is not Step.ERASE_CONFIRM:
-            state.resume = state.step
-        turn.go(Step.ERASE_CONFIRM)
-    elif state.consent is None:
-        turn.say("consent.gate")
-    elif command == "village":
-        if not state.consent:
-            turn.say("village.needs_consent")
-        turn.go(Step.AREA if state.consent else Step.CONSENT)
-    elif command == "cancel":
-        turn.say("misc.cancelled")
-        turn.go(Step.MENU)
-    elif command == "menu":
-        turn.go(Step.MENU)
-    else:
-        menu.open_item(turn, command)
+    turn.state.misses = 0
+    _COMMANDS[command](turn, payload)

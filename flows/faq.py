@@ -38,6 +38,7 @@ def ask_faq(turn: Turn) -> None:
 
 
 def answer_faq(turn: Turn, name: str) -> None:
+    """Shows the chosen entry (`faq_viewed`), or goes back to the menu."""
     if name == "menu":
         turn.go(Step.MENU)
         return
@@ -67,6 +68,7 @@ def ask_faq_answer(turn: Turn) -> None:
 
 
 def answer_faq_answer(turn: Turn, name: str) -> None:
+    """Another question, a person (`handoff_requested`), or the menu."""
     if name == "more":
         turn.go(Step.FAQ)
     elif name == "handoff":

@@ -6,6 +6,7 @@ Thẻ bảo hiểm y tế, 4 fill in the issuer and the card number, 5 send and 
 Each step offers the same way forward, a way to say "I'm stuck", a way back and the menu.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flows.handoff import handoff, offer_handoff
@@ -72,6 +73,7 @@ def ask_prerequisite_help(turn: Turn) -> None:
 
 
 def answer_prerequisite_help(turn: Turn, name: str) -> None:
+    """Continues to the next check, records `handoff_requested`, or opens the menu."""
     pre = _BY_STEP[turn.state.step]
     if name == "continue":
         turn.go(pre.then)
@@ -114,27 +116,38 @@ def ask_guide_step(turn: Turn) -> None:
     )
 
 
+def _submitted(turn: Turn) -> None:
+    turn.log("outcome", outcome="submitted")
+    turn.say("guide.sent.success")
+    turn.say("guide.sent.follow")
+    turn.go(Step.MENU)
+
+
+def _stuck(turn: Turn, number: int) -> None:
+    turn.log("stuck", step=number)
+    turn.go(Step.STUCK)
+
+
+def _check_card(turn: Turn) -> None:
+    turn.state.card_from = Step.GUIDE_4
+    turn.go(Step.CARD_ASK)
+
+
+_GUIDE_ANSWERS: dict[str, Callable[[Turn, int], None]] = {
+    "next": lambda turn, n: turn.go(GUIDE_STEPS[n]),
+    "back": lambda turn, n: turn.go(GUIDE_STEPS[n - 2] if n > 1 else Step.PRE_CARD),
+    "stuck": _stuck,
+    "card": lambda turn, _: _check_card(turn),
+    "yes": lambda turn, _: _submitted(turn),
+    "no": lambda turn, _: turn.go(Step.FAIL_WHICH),
+    "menu": lambda turn, _: turn.go(Step.MENU),
+}
+
+
 def answer_guide_step(turn: Turn, name: str) -> None:
-    number = _number(turn.state.step)
-    if name == "next" and number < 5:
-        turn.go(GUIDE_STEPS[number])
-    elif name == "back":
-        turn.go(GUIDE_STEPS[number - 2] if number > 1 else Step.PRE_CARD)
-    elif name == "stuck":
-        turn.log("stuck", step=number)
-        turn.go(Step.STUCK)
-    elif name == "card":
-        turn.state.card_from = Step.GUIDE_4
-        turn.go(Step.CARD_ASK)
-    elif name == "yes":
-        turn.log("outcome", outcome="submitted")
-        turn.say("guide.sent.success")
-        turn.say("guide.sent.follow")
-        turn.go(Step.MENU)
-    elif name == "no":
-        turn.go(Step.FAIL_WHICH)
-    else:
-        turn.go(Step.MENU)
+    """Moves along the guide; "Tôi bị vướng" records `stuck` with the step; at step 5, "Có"
+    records `outcome` submitted."""
+    _GUIDE_ANSWERS[name](turn, _number(turn.state.step))
 
 
 def ask_failure(turn: Turn) -> None:
@@ -166,6 +179,7 @@ def ask_stuck(turn: Turn) -> None:
 
 
 def answer_stuck(turn: Turn, name: str) -> None:
+    """Shows the chosen entry's answer; "Vấn đề khác" offers a person."""
     step = GUIDE_STEPS[turn.state.guide_step - 1]
     if name == "other":
         offer_handoff(turn, resume=step)
@@ -179,7 +193,7 @@ def ask_stuck_answer(turn: Turn) -> None:
     turn.question(
         turn.content.text("stuck.after"),
         [
-            ("retry", turn.content.text("stuck.retry", step=turn.state.guide_step)),
+            (f"retry_{turn.state.guide_step}", turn.content.text("stuck.retry", step=turn.state.guide_step)),
             ("handoff", turn.label("common.handoff")),
             ("menu", turn.label("common.menu")),
         ],
@@ -187,9 +201,11 @@ def ask_stuck_answer(turn: Turn) -> None:
 
 
 def answer_stuck_answer(turn: Turn, name: str) -> None:
+    """Back to the step ("retry_N" names it, so an old button cannot pick another step), a
+    person (`handoff_requested`), or the menu."""
     step = GUIDE_STEPS[turn.state.guide_step - 1]
-    if name == "retry":
-        turn.go(step)
+    if name.startswith("retry_"):
+        turn.go(GUIDE_STEPS[int(name.removeprefix("retry_")) - 1])
     elif name == "handoff":
         handoff(turn, at=step)
     else:

@@ -65,7 +65,7 @@ _INTENTS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
         ),
     ),
     (
-        ("no",),
+        ("no", "decline"),
         (
             "không",
             "khong",
@@ -186,6 +186,10 @@ _START = re.compile(
     re.IGNORECASE,
 )
 _NEGATIONS = frozenset({"khong", "ko", "k", "kh", "chua", "hong", "chang", "cha"})
+_PARTICLES_AFTER = frozenset({"ạ", "a", "nhé", "nhe", "nha", "ha", "à", "ơi", "oi", "ah", "ak"})
+_PARTICLES_BEFORE = frozenset({"dạ", "da", "vâng", "vang", "thưa", "thua"})
+#: Option names an everyday "ok" may choose, except on strict questions.
+_AFFIRMATIVE = frozenset({"yes", "next", "continue"})
 _BOT_SUFFIX = re.compile(r"^(/\w+)@\w+")
 
 
@@ -210,6 +214,16 @@ def _label_parts(offered: Sequence[Sequence[str]]) -> dict[str, list[str]]:
     return parts
 
 
+def _without_particles(word: str) -> str:
+    """Politeness around an answer does not change it: "dạ có ạ" -> "có"."""
+    tokens = word.split()
+    while len(tokens) > 1 and tokens[-1] in _PARTICLES_AFTER:
+        tokens.pop()
+    while len(tokens) > 1 and tokens[0] in _PARTICLES_BEFORE:
+        tokens.pop(0)
+    return " ".join(tokens)
+
+
 def option_of(
     text: str,
     offered: Sequence[Sequence[str]],
@@ -219,33 +233,37 @@ def option_of(
     """The id of the offered option that `text` means, or None.
 
     `offered` holds [id, label] pairs; `aliases(id)` gives extra folded words for an option.
-    A `strict` question (consent) accepts only the number or the exact label (diacritics
-    optional), never everyday words or near misses.
+    Tried in order: the number; the label (diacritics optional); an alias; one part of a label
+    ("khác" for "Khác / không rõ"); words found in exactly one label ("từ chối" for "Bị từ chối");
+    an everyday word ("ok", "ko biết"); a near miss of a label. A `strict` question never takes an
+    affirmative everyday word or a near miss: "ok" does not consent, erase, or report success.
     """
     if not offered:
         return None
-    word = normalize(text)
+    word = _without_particles(normalize(text))
     number = _NUMBER.match(word)
     if number:
         index = int(number.group(1)) - 1
         return offered[index][0] if 0 <= index < len(offered) else None
-    folded = fold(text)
+    folded = fold(word)
     if not folded:
         return None
     labels = {fold(label): option_id for option_id, label in offered}
     if folded in labels:
         return labels[folded]
-    if not strict:
-        for option_id, _ in offered:
-            if folded in aliases(option_id):
-                return option_id
-        by_part = _label_parts(offered)
-        if len(by_part.get(folded, ())) == 1:
-            return by_part[folded][0]
-        names = {option_id.partition(":")[2]: option_id for option_id, _ in offered}
-        for name in INTENT_WORDS.get(word, ()):
-            if name in names:
-                return names[name]
+    for option_id, _ in offered:
+        if folded in aliases(option_id):
+            return option_id
+    by_part = _label_parts(offered)
+    if len(by_part.get(folded, ())) == 1:
+        return by_part[folded][0]
+    containing = [option_id for label, option_id in labels.items() if f" {folded} " in f" {label} "]
+    if len(folded) > 1 and len(containing) == 1:
+        return containing[0]
+    names = {option_id.partition(":")[2]: option_id for option_id, _ in offered}
+    for name in INTENT_WORDS.get(word, ()):
+        if name in names and not (strict and name in _AFFIRMATIVE):
+            return names[name]
     if strict:
         return None
     negated = _negated(folded)

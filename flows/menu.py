@@ -66,8 +66,8 @@ def ask_erase(turn: Turn) -> None:
 
 def answer_erase(turn: Turn, name: str) -> None:
     """Records `data_erased` and marks the turn for erasure; the service deletes the rows."""
-    resume = Step(turn.state.resume or Step.MENU)
-    turn.state.resume = None
+    resume = Step(turn.state.erase_from or Step.MENU)
+    turn.state.erase_from = None
     if name == "yes":
         turn.log("data_erased")
         turn.say("erase.done")

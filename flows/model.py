@@ -50,14 +50,12 @@ class Step(StrEnum):
 #: The five guide steps in order; index + 1 is the step number the commune's leaflet uses.
 GUIDE_STEPS = (Step.GUIDE_1, Step.GUIDE_2, Step.GUIDE_3, Step.GUIDE_4, Step.GUIDE_5)
 
-#: Non-text things a person can send. A channel maps its own types onto these.
-KINDS = ("text", "choice", "photo", "sticker", "voice", "file", "location", "other")
-
 
 @dataclass(frozen=True, slots=True)
 class Inbound:
     """One thing a person did: typed `text`, pressed a button (`choice` = the button id),
-    sent something that is not text (`kind`), or opened a start link (`payload`)."""
+    sent something that is not text (`kind`: "photo", "sticker", "voice", "file", "location",
+    "other"), or opened a start link (`payload`)."""
 
     channel: str
     user_key: str
@@ -114,8 +112,8 @@ class FlowState:
     max_guide_step: int = 0
     guide_step: int = 0
     resume: str | None = None
+    erase_from: str | None = None
     card_from: str | None = None
-    stuck_entry: str | None = None
     limit_reminded: bool = False
     reminders_off: bool = False
     last_at: str | None = None

@@ -91,6 +91,7 @@ def ask_village_confirm(turn: Turn) -> None:
 
 
 def answer_village_confirm(turn: Turn, name: str) -> None:
+    """ "Có" records `village_set` for the link's village; "Không" asks the area."""
     pending = turn.state.pending_village
     if name == "yes" and pending:
         set_village(turn, pending)
@@ -107,6 +108,8 @@ def ask_area(turn: Turn) -> None:
 
 
 def answer_area(turn: Turn, name: str) -> None:
+    """An area with villages asks which one; one without a list, or "Khác / không rõ",
+    records `village_set` at once."""
     places = turn.content.places
     if name == "unsure":
         set_village(turn, UNKNOWN)
@@ -134,6 +137,7 @@ def ask_village(turn: Turn) -> None:
 
 
 def answer_village(turn: Turn, name: str) -> None:
+    """Records `village_set` (the area's "Khác / không rõ" row for an unsure answer)."""
     places = turn.content.places
     if name == "unsure":
         set_village(turn, places.other_in(turn.state.area or "") if turn.state.area else UNKNOWN)

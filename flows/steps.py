@@ -16,12 +16,15 @@ from flows.turn import Turn
 
 @dataclass(frozen=True, slots=True)
 class StepSpec:
-    """How one step behaves. `strict` questions accept only an option's number or label."""
+    """How one step behaves. A `strict` question never takes an everyday "ok" or a near miss for
+    its answer (consent, erasing, "the success screen appeared"); `reads_cards` when its own
+    reader takes a card number before the general pre-check does."""
 
     ask: Callable[[Turn], None]
     answer: Callable[[Turn, str], None]
     typed: Callable[[Turn, str], bool] | None = None
     strict: bool = False
+    reads_cards: bool = False
 
 
 _PREREQUISITE = StepSpec(guide.ask_prerequisite, guide.answer_prerequisite)
@@ -42,11 +45,14 @@ STEPS: dict[Step, StepSpec] = {
     Step.PRE_LEVEL2_HELP: _PREREQUISITE_HELP,
     Step.PRE_CARD: _PREREQUISITE,
     Step.PRE_CARD_HELP: _PREREQUISITE_HELP,
-    **dict.fromkeys(GUIDE_STEPS, _GUIDE),
+    **dict.fromkeys(GUIDE_STEPS[:4], _GUIDE),
+    Step.GUIDE_5: StepSpec(guide.ask_guide_step, guide.answer_guide_step, strict=True),
     Step.FAIL_WHICH: StepSpec(guide.ask_failure, guide.answer_failure),
     Step.STUCK: StepSpec(guide.ask_stuck, guide.answer_stuck),
     Step.STUCK_ANSWER: StepSpec(guide.ask_stuck_answer, guide.answer_stuck_answer),
-    Step.CARD_ASK: StepSpec(card_dialog.ask_card, card_dialog.answer_card, card_dialog.card_typed),
+    Step.CARD_ASK: StepSpec(
+        card_dialog.ask_card, card_dialog.answer_card, card_dialog.card_typed, reads_cards=True
+    ),
     Step.CARD_DONE: StepSpec(card_dialog.ask_card_done, card_dialog.answer_card_done),
     Step.RESULT: StepSpec(outcome.ask_result, outcome.answer_result),
     Step.REJECT_CAUSE: StepSpec(outcome.ask_reject_cause, outcome.answer_reject_cause),
@@ -54,5 +60,5 @@ STEPS: dict[Step, StepSpec] = {
     Step.FAQ: StepSpec(faq.ask_faq, faq.answer_faq, faq.faq_typed),
     Step.FAQ_ANSWER: StepSpec(faq.ask_faq_answer, faq.answer_faq_answer),
     Step.HANDOFF_OFFER: StepSpec(handoff.ask_handoff_offer, handoff.answer_handoff_offer),
-    Step.ERASE_CONFIRM: StepSpec(menu.ask_erase, menu.answer_erase),
+    Step.ERASE_CONFIRM: StepSpec(menu.ask_erase, menu.answer_erase, strict=True),
 }

@@ -58,8 +58,3 @@ def test_importing_flows_in_a_clean_interpreter_loads_nothing_else():
         [sys.executable, "-I", "-c", probe, str(ROOT)], capture_output=True, text=True, check=True, timeout=60
     )
     assert json.loads(result.stdout) == []
-
-
-def test_bot_is_the_only_layer_above_flows():
-    for path in sorted(FLOWS.glob("*.py")):
-        assert "bot" not in _imported(path), path.name

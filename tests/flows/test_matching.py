@@ -252,8 +252,10 @@ def test_unsure_is_preferred_when_offered() -> None:
         pytest.param("khong dong y", "consent:decline", id="decline label without diacritics"),
         pytest.param("ok", None, id="ok is not consent"),
         pytest.param("có", None, id="có is not consent"),
-        pytest.param("không", None, id="không is not a decline"),
-        pytest.param("ko", None, id="ko is not a decline"),
+        pytest.param("không", "consent:decline", id="không declines"),
+        pytest.param("ko", "consent:decline", id="ko declines"),
+        pytest.param("không ạ", "consent:decline", id="không ạ declines"),
+        pytest.param("dạ đồng ý", "consent:agree", id="dạ đồng ý agrees"),
         pytest.param("3", None, id="number out of range"),
     ],
 )
@@ -282,7 +284,9 @@ def test_negated_consent_is_never_read_as_agreement(text: str) -> None:
         pytest.param("Kẹt rồi!", GUIDE, False, "guide_2:stuck", id="alias folded before lookup"),
         pytest.param("ket roi", GUIDE, False, "guide_2:stuck", id="alias as typed"),
         pytest.param("chấp nhận", CONSENT, False, "consent:agree", id="alias honoured when not strict"),
-        pytest.param("chấp nhận", CONSENT, True, None, id="alias ignored when strict"),
+        pytest.param(
+            "chấp nhận", CONSENT, True, "consent:agree", id="an office alias is explicit, also when strict"
+        ),
     ],
 )
 def test_aliases(text: str, offered: list[list[str]], strict: bool, expected: str | None) -> None:
