@@ -13,9 +13,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(PY) -m bot chat
+	$(PY) -m bot serve
 
-chat: run
+chat: $(STAMP)
+	$(PY) -m bot chat
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

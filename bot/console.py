@@ -1,10 +1,14 @@
 """The help conversation in a terminal: for volunteers' training, for trying content edits, and
 for replaying transcript files in tests.
 
+`chat` goes through the conversation service like every channel (channel "console"), so its sessions
+are stored and logged; `ConsoleSession` runs the pure flow in memory for transcripts and benchmarks.
+
 Buttons are printed as a numbered list (exactly what a resident on Zalo sees) and typed answers go
 through the same flow as every other channel; the guide-video QR code is printed as text.
 """
 
+import asyncio
 import io
 import sys
 from collections.abc import Iterable
@@ -13,6 +17,8 @@ from typing import TextIO
 
 import qrcode
 
+from bot.conversation import ConversationService
+from bot.sender import Sender
 from flows import Content, FlowEvent, FlowState, Inbound, Reply, handle
 
 CHANNEL = "console"
@@ -30,8 +36,21 @@ def qr_text(data: str) -> str:
     return out.getvalue().rstrip("\n")
 
 
+def render(reply: Reply, content: Content, show_qr: bool = True) -> str:
+    """A reply as the terminal prints it: text, image, then the options as a numbered list."""
+    lines = [reply.text]
+    if reply.image in _QR_IMAGES:
+        url = _QR_IMAGES[reply.image](content)
+        lines.append(qr_text(url) if show_qr else f"[Mã QR: {url}]")
+    elif reply.image:
+        lines.append(f"[Ảnh: {reply.image.partition(':')[2]}]")
+    lines.extend(f"  {number}. {button.label}" for number, button in enumerate(reply.buttons, 1))
+    return "\n".join(lines)
+
+
 class ConsoleSession:
-    """One person's conversation held in memory; `send` returns what the terminal prints."""
+    """One conversation held in memory, nothing stored: for replaying transcripts and benchmarks.
+    `send` returns what the terminal prints."""
 
     def __init__(self, content: Content, user: str = "terminal", show_qr: bool = True) -> None:
         self.content = content
@@ -53,29 +72,29 @@ class ConsoleSession:
         transition = handle(self.state, inbound, self.content, now or datetime.now(UTC))
         self.state = transition.state
         self.events.extend(transition.events)
-        return "\n\n".join(self.render(reply) for reply in transition.replies)
-
-    def render(self, reply: Reply) -> str:
-        lines = [reply.text]
-        if reply.image in _QR_IMAGES:
-            url = _QR_IMAGES[reply.image](self.content)
-            lines.append(qr_text(url) if self.show_qr else f"[Mã QR: {url}]")
-        elif reply.image:
-            lines.append(f"[Ảnh: {reply.image.partition(':')[2]}]")
-        lines.extend(f"  {number}. {button.label}" for number, button in enumerate(reply.buttons, 1))
-        return "\n".join(lines)
+        return "\n\n".join(render(reply, self.content, self.show_qr) for reply in transition.replies)
 
 
-def chat(content: Content, lines: Iterable[str] | None = None, out: TextIO = sys.stdout) -> None:
-    """Hold a conversation: read a line, print the helper's answer, until end of input."""
-    session = ConsoleSession(content)
-    interactive = lines is None
+async def chat(
+    service: ConversationService, user: str, lines: Iterable[str] | None = None, out: TextIO = sys.stdout
+) -> None:
+    """Hold a conversation through the conversation service (so it is logged like any channel):
+    read a line, let the sender print what the outbox holds, until the end of input."""
+
+    async def deliver(_: str, reply: Reply) -> None:
+        print(render(reply, service.content) + "\n", file=out, flush=True)
+
+    sender = Sender(service.store, CHANNEL, deliver)
     print("Trợ lý VNeID trên máy tính. Gõ câu trả lời rồi bấm Enter; Ctrl+D để thoát.\n", file=out)
+    await sender.drain()
     source = iter(lines) if lines is not None else None
+    loop = asyncio.get_running_loop()
     while True:
         try:
-            line = input(PROMPT) if interactive else next(source)  # type: ignore[arg-type]
+            line = await loop.run_in_executor(None, input, PROMPT) if source is None else next(source)
         except (EOFError, StopIteration, KeyboardInterrupt):
             print(file=out)
             return
-        print(session.send(line.rstrip("\n")) + "\n", file=out)
+        inbound = Inbound(CHANNEL, user, user, text=line.rstrip("\n"))
+        await service.handle(inbound)
+        await sender.drain()

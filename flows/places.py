@@ -119,8 +119,13 @@ def _count(row: dict[str, str], column: str, line: int, problems: list[str]) -> 
     return int(value.replace(".", "").replace(",", ""))
 
 
-def parse_villages(rows: Iterable[dict[str, str]], first_line: int = 2) -> list[Village]:
-    """Validate CSV rows (as dicts) into villages; every problem is reported with its line."""
+def parse_villages(
+    rows: Iterable[dict[str, str]], first_line: int = 2, known: Iterable[Village] = ()
+) -> list[Village]:
+    """Validate CSV rows (as dicts) into villages; every problem is reported with its line.
+
+    `known` are villages kept already (an import adds to them): an area's "Khác / không rõ" row
+    may be among them instead of in the rows."""
     villages: list[Village] = []
     problems: list[str] = []
     seen: set[str] = set()
@@ -143,9 +148,10 @@ def parse_villages(rows: Iterable[dict[str, str]], first_line: int = 2) -> list[
         commune = (row.get("commune") or "").strip()
         province = (row.get("province") or "").strip()
         villages.append(Village(code, name, area, commune, province, aliases, population, target))
+    every = [*known, *villages]
     for area in dict.fromkeys(v.area for v in villages if v.area):
         other = f"{slug(area)}{OTHER_SUFFIX}"
-        if not any(v.code == other and v.area == area for v in villages):
+        if not any(v.code == other and v.area == area for v in every):
             problems.append(f"khu vực {area!r} thiếu dòng 'Khác / không rõ' với mã {other}")
     if problems:
         raise PlacesError("\n".join(problems))

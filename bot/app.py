@@ -1,0 +1,126 @@
+"""The composition root: the only module that knows every part and wires them together.
+
+Settings -> content (with the deployment's overrides and the villages from the database) -> store
+-> conversation service -> channels and their routes on one aiohttp application. Later channels
+(Telegram, Zalo) add their routes and senders here, and nowhere else changes.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from aiohttp import web
+
+from bot.conversation import ConversationService, timestamp
+from bot.media import Media
+from bot.settings import Settings
+from bot.store import Store
+from bot.web_channel import MAX_BODY, WebChannel
+from flows import Content, load_content
+from flows.places import Places, Village
+
+log = logging.getLogger(__name__)
+PURGE_EVERY = timedelta(days=1)
+#: Seconds in-flight requests get to finish on SIGINT/SIGTERM (the process exits within 5 s).
+SHUTDOWN_SECONDS = 3.0
+_STORE: web.AppKey[Store] = web.AppKey("store", Store)
+
+
+def village_from_row(row: dict[str, object]) -> Village:
+    aliases = tuple(a for a in str(row["aliases"] or "").split("|") if a)
+    return Village(
+        str(row["code"]),
+        str(row["name"]),
+        str(row["area"]),
+        str(row["commune"] or ""),
+        str(row["province"] or ""),
+        aliases,
+        row["population"],  # type: ignore[arg-type]
+        row["target"],  # type: ignore[arg-type]
+    )
+
+
+def open_store(settings: Settings) -> tuple[Store, Content]:
+    """The database (created and migrated if needed) and the content it goes with: the office's
+    texts, the deployment's settings, and the village list the office imported."""
+    content = load_content().configure(
+        commune=settings.commune_name,
+        video_url=settings.guide_video_url,
+        retention_days=settings.retention_days,
+    )
+    store = Store(settings.bot_db_path, list(content.places.villages)).open()
+    rows = store.call(lambda tx: tx.villages())
+    return store, replace(content, places=Places(village_from_row(row) for row in rows))
+
+
+def purge_cutoff(now: datetime, settings: Settings) -> str:
+    return timestamp(now - timedelta(days=settings.retention_days))
+
+
+async def _purge_daily(store: Store, settings: Settings, clock: Callable[[], datetime]) -> None:
+    while True:
+        counts = await store.run(lambda tx: tx.purge(purge_cutoff(clock(), settings)))
+        log.info("retention purge: %s", counts)
+        await asyncio.sleep(PURGE_EVERY.total_seconds())
+
+
+def public_base(settings: Settings) -> str:
+    if settings.public_url:
+        return settings.public_url
+    log.warning(
+        "PUBLIC_URL is not set: village QR codes point at http://%s:%s", settings.bot_host, settings.bot_port
+    )
+    return f"http://{settings.bot_host}:{settings.bot_port}"
+
+
+async def healthz(request: web.Request) -> web.Response:
+    await request.app[_STORE].run(lambda tx: tx.count("villages"))
+    return web.json_response({"ok": True})
+
+
+def build_app(
+    settings: Settings,
+    content: Content,
+    store: Store,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> web.Application:
+    """The web application: web chat, images, health check, and the daily retention purge."""
+    app = web.Application(client_max_size=MAX_BODY)
+    app[_STORE] = store
+    service = ConversationService(store, content, clock)
+    app.add_routes(WebChannel(service, settings, content).routes())
+    app.add_routes(Media(content, public_base(settings)).routes())
+    app.add_routes([web.get("/healthz", healthz)])
+
+    async def background(_: web.Application) -> AsyncIterator[None]:
+        task = asyncio.create_task(_purge_daily(store, settings, clock))
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    app.cleanup_ctx.append(background)
+    return app
+
+
+def serve(settings: Settings) -> None:
+    """Runs until SIGINT/SIGTERM; in-flight requests get `SHUTDOWN_SECONDS` to finish."""
+    store, content = open_store(settings)
+    try:
+        app = build_app(settings, content, store)
+        address = f"http://{settings.bot_host}:{settings.bot_port}"
+        web.run_app(
+            app,
+            host=settings.bot_host,
+            port=settings.bot_port,
+            shutdown_timeout=SHUTDOWN_SECONDS,
+            print=lambda _: print(
+                f"Trợ lý đang chạy: mở {address} trên trình duyệt. Dừng: Ctrl+C.", flush=True
+            ),
+            access_log=None,
+        )
+    finally:
+        store.close()

@@ -1,0 +1,185 @@
+"""Command line: `python -m bot <command>`; every command has its own `--help`.
+
+Messages are in Vietnamese: the person running these is the commune's IT helper.
+"""
+
+import argparse
+import asyncio
+import csv
+import io
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot import app, console, content_check, transcript
+from bot.conversation import ConversationService
+from bot.redact import setup_logging
+from bot.settings import Settings, SettingsError, load_settings
+from bot.store import backup, village_rows
+from flows import load_content
+from flows.places import REQUIRED_COLUMNS, PlacesError, parse_villages
+
+Command = Callable[[argparse.Namespace, Settings], int]
+
+
+def _serve(_: argparse.Namespace, settings: Settings) -> int:
+    app.serve(settings)
+    return 0
+
+
+def _chat(args: argparse.Namespace, settings: Settings) -> int:
+    store, content = app.open_store(settings)
+    try:
+        if content.unfilled():
+            print(f"Lưu ý: xã chưa điền {', '.join(content.unfilled())} trong content/office.toml.\n")
+        asyncio.run(console.chat(ConversationService(store, content), args.user))
+    finally:
+        store.close()
+    return 0
+
+
+def _migrate(_: argparse.Namespace, settings: Settings) -> int:
+    store, _content = app.open_store(settings)
+    store.close()
+    print(f"Cơ sở dữ liệu đã ở phiên bản mới nhất: {settings.bot_db_path}")
+    return 0
+
+
+def _purge(_: argparse.Namespace, settings: Settings) -> int:
+    store, _content = app.open_store(settings)
+    try:
+        cutoff = app.purge_cutoff(datetime.now(UTC), settings)
+        counts = store.call(lambda tx: tx.purge(cutoff))
+    finally:
+        store.close()
+    print(f"Đã xoá các dòng gắn với người dùng cũ hơn {settings.retention_days} ngày: {counts}")
+    return 0
+
+
+def _read_villages(path: Path) -> list[dict[str, str]]:
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise PlacesError(f"{path.name}: tệp không phải UTF-8 (trong Excel chọn 'CSV UTF-8')") from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    missing = [column for column in REQUIRED_COLUMNS if column not in (reader.fieldnames or ())]
+    if missing:
+        raise PlacesError(f"{path.name}: thiếu cột {', '.join(missing)}")
+    return list(reader)
+
+
+def _villages_import(args: argparse.Namespace, settings: Settings) -> int:
+    store, content = app.open_store(settings)
+    try:
+        try:
+            villages = parse_villages(_read_villages(args.file), known=content.places.villages)
+        except (PlacesError, OSError) as error:
+            print(f"Không nhập gì. Lỗi:\n{error}", file=sys.stderr)
+            return 1
+        added, updated = store.call(lambda tx: tx.put_villages(village_rows(villages)))
+    finally:
+        store.close()
+    kept = len({v.code for v in content.places.villages} - {v.code for v in villages})
+    print(f"Đã thêm {added}, cập nhật {updated} thôn / tổ dân phố.")
+    print(f"{kept} thôn / tổ dân phố có sẵn không có trong tệp: vẫn giữ nguyên.")
+    print("Khởi động lại trợ lý để dùng danh sách mới.")
+    return 0
+
+
+def _villages_list(_: argparse.Namespace, settings: Settings) -> int:
+    store, content = app.open_store(settings)
+    store.close()
+    for village in content.places.villages:
+        print(f"{village.code:<24} {village.area:<12} {village.name}  [{' | '.join(village.aliases)}]")
+    return 0
+
+
+def _backup(args: argparse.Namespace, settings: Settings) -> int:
+    if not settings.bot_db_path.is_file():
+        print(f"Chưa có cơ sở dữ liệu ở {settings.bot_db_path}", file=sys.stderr)
+        return 1
+    try:
+        backup(settings.bot_db_path, args.file)
+    except FileExistsError as error:
+        print(f"Không sao lưu: {error}", file=sys.stderr)
+        return 1
+    print(f"Đã sao lưu vào {args.file}")
+    return 0
+
+
+def _content_check(_: argparse.Namespace, __: Settings | None) -> int:
+    problems, walked = content_check.check()
+    if walked is not None:
+        print(f"Đã đi qua {walked.questions} câu hỏi và {len(walked.replies)} câu trả lời.")
+    unfilled = load_content().unfilled() if walked is not None else ()
+    if unfilled:
+        print(f"Lưu ý: xã chưa điền {', '.join(unfilled)} trong content/office.toml.")
+    for problem in problems:
+        print(f"- {problem}")
+    print("Nội dung dùng được." if not problems else f"Có {len(problems)} chỗ cần sửa.")
+    return 1 if problems else 0
+
+
+def _replay(args: argparse.Namespace, _: Settings | None) -> int:
+    content = load_content()
+    failed = False
+    for path in args.files or transcript.files():
+        try:
+            played = transcript.play(transcript.parse(path), content, datetime.now(UTC), show_qr=False)
+            found = [problem for step in played for problem in transcript.problems(step)]
+        except transcript.TranscriptError as error:
+            found = [str(error)]
+        failed = failed or bool(found)
+        print(f"{path.name}: " + ("ok" if not found else "\n  ".join(found)))
+    return 1 if failed else 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Trợ lý tích hợp thẻ BHYT vào VNeID.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, help_text: str, run: Command, needs_settings: bool = True) -> argparse.ArgumentParser:
+        command = commands.add_parser(name, help=help_text, description=help_text)
+        command.set_defaults(run=run, needs_settings=needs_settings)
+        return command
+
+    add("serve", "start the web chat on BOT_HOST:BOT_PORT (http://127.0.0.1:8080 by default)", _serve)
+    chat = add("chat", "hold the help conversation in this terminal (stored like any channel)", _chat)
+    chat.add_argument("--user", default="terminal", help="who is typing (one conversation per name)")
+    add("migrate", "create or upgrade the database schema (safe to run again)", _migrate)
+    add("purge", "delete now what is kept about people idle longer than RETENTION_DAYS", _purge)
+    villages = add("villages", "the commune's list of thôn / tổ dân phố", _villages_list)
+    places = villages.add_subparsers(dest="action", metavar="ACTION")
+    importing = places.add_parser("import", help="add or update villages from a CSV file (never deletes)")
+    importing.add_argument("file", type=Path, help="CSV with columns " + ",".join(REQUIRED_COLUMNS))
+    importing.set_defaults(run=_villages_import)
+    places.add_parser("list", help="print the villages in the database").set_defaults(run=_villages_list)
+    copy = add("backup", "write a consistent copy of the database, also while the helper runs", _backup)
+    copy.add_argument("file", type=Path, help="where to write the copy (must not exist yet)")
+    content = add("content", "check the texts and data after editing them", _content_check, False)
+    content.add_subparsers(dest="action", metavar="ACTION").add_parser(
+        "check", help="load content/ and data/, walk the whole conversation, replay the transcripts"
+    ).set_defaults(run=_content_check, needs_settings=False)
+    replay = add(
+        "replay", "replay transcript files and report where the helper answers differently", _replay, False
+    )
+    replay.add_argument(
+        "files", nargs="*", type=Path, help="transcript files (default: tests/transcripts/*.txt)"
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = None
+    if args.needs_settings:
+        try:
+            settings = load_settings()
+        except SettingsError as error:
+            print("Cấu hình chưa đúng (sửa trong tệp .env hoặc biến môi trường):", file=sys.stderr)
+            for problem in error.problems:
+                print(f"- {problem}", file=sys.stderr)
+            return 2
+        setup_logging(settings.log_level)
+    return args.run(args, settings)

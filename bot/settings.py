@@ -1,0 +1,135 @@
+"""Deployment settings, read once at start from the environment and an optional `.env` file.
+
+Every problem is reported at once, in plain words, before anything starts: the person setting up
+the helper fixes the file in one go instead of meeting errors one restart at a time. Tests (and any
+caller) can pass their own mapping instead of the process environment.
+"""
+
+import os
+from collections.abc import Mapping
+from ipaddress import ip_address
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import dotenv_values
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from flows.content import DEFAULT_RETENTION_DAYS
+
+ENV_FILE = Path(".env")
+
+
+class SettingsError(ValueError):
+    """The settings cannot be used; `problems` lists every one of them."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def _url(value: str, name: str) -> str:
+    if not value:
+        return value
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"phải là địa chỉ web đầy đủ bắt đầu bằng https:// (đang là {value!r})")
+    return value.rstrip("/") if name == "public_url" else value
+
+
+class Settings(BaseSettings):
+    """Names and defaults are documented in `.env.example`."""
+
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True)
+
+    bot_host: str = "127.0.0.1"
+    bot_port: int = Field(8080, ge=1, le=65535)
+    bot_db_path: Path = Path("data/helper.sqlite3")
+    public_url: str = ""
+    commune_name: str = ""  # empty: the name in content/office.toml (xã Chợ Mới)
+    bot_timezone: str = "Asia/Ho_Chi_Minh"
+    guide_video_url: str = ""
+    retention_days: int = Field(DEFAULT_RETENTION_DAYS, ge=1, le=3650)
+    web_rate_per_minute: int = Field(60, ge=1)
+    web_rate_per_minute_per_address: int = Field(600, ge=1)
+    trusted_proxy: str = ""
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource, **_: Any
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Only what `load_settings` passes in: it decides where values come from."""
+        return (init_settings,)
+
+    @field_validator("public_url", "guide_video_url")
+    @classmethod
+    def _check_url(cls, value: str, info: Any) -> str:
+        return _url(value.strip(), info.field_name)
+
+    @field_validator("bot_timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"không phải múi giờ hợp lệ, ví dụ Asia/Ho_Chi_Minh (đang là {value!r})"
+            ) from None
+        return value
+
+    @field_validator("trusted_proxy")
+    @classmethod
+    def _check_proxy(cls, value: str) -> str:
+        if value:
+            try:
+                ip_address(value.strip())
+            except ValueError:
+                raise ValueError(f"phải là một địa chỉ IP, ví dụ 127.0.0.1 (đang là {value!r})") from None
+        return value.strip()
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        return ZoneInfo(self.bot_timezone)
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.public_url.startswith("https://")
+
+
+_PLAIN = {
+    "int_parsing": "phải là số nguyên",
+    "greater_than_equal": "phải lớn hơn hoặc bằng {ge}",
+    "less_than_equal": "phải nhỏ hơn hoặc bằng {le}",
+    "literal_error": "phải là một trong: {expected}",
+}
+
+
+def _plain(error: Any) -> str:
+    name = str(error["loc"][0]).upper() if error["loc"] else "?"
+    if error["type"] == "value_error":
+        return f"{name}: {error['msg'].removeprefix('Value error, ')}"
+    template = _PLAIN.get(error["type"], error["msg"])
+    message = template.format(**error.get("ctx", {}))
+    return f"{name}: {message} (đang là {error['input']!r})"
+
+
+def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | None = ENV_FILE) -> Settings:
+    """Settings from `env_file` (if it exists) overridden by `environ` (default: the process
+    environment). Raises `SettingsError` listing every problem."""
+    environ = os.environ if environ is None else environ
+    names = set(Settings.model_fields)
+    from_file = dotenv_values(env_file) if env_file and env_file.is_file() else {}
+    values = {k.lower(): v for k, v in from_file.items() if k.lower() in names and v is not None}
+    values |= {k.lower(): v for k, v in environ.items() if k.lower() in names}
+    try:
+        return Settings(**values)
+    except ValidationError as error:
+        raise SettingsError([_plain(e) for e in error.errors()]) from None

@@ -1,0 +1,84 @@
+"""The database schema, as sqlite-utils migrations: applied in order, each once, recorded in the
+database itself, so `python -m bot migrate` and every start are idempotent. Never edit a released
+migration; add a new one."""
+
+from sqlite_utils import Database, Migrations
+
+MIGRATIONS = Migrations("vneid-helper")
+
+
+@MIGRATIONS()
+def m001_initial(db: Database) -> None:
+    """Tables of ARCHITECTURE.md. No table has a column for a card number, name or phone."""
+    db["conversations"].create(
+        {
+            "channel": str,
+            "chat_key": str,
+            "user_key": str,
+            "state": str,
+            "updated_at": str,
+            "expires_at": str,
+        },
+        pk=("channel", "chat_key"),
+    )
+    db["people"].create(
+        {
+            "channel": str,
+            "user_key": str,
+            "person_ref": str,
+            "role": str,
+            "village": str,
+            "consent": int,
+            "opted_out": int,
+            "last_seen": str,
+        },
+        pk=("channel", "user_key"),
+        defaults={"role": "resident", "opted_out": 0},
+    )
+    db["inbox"].create(
+        {"id": int, "channel": str, "chat_key": str, "external_id": str, "received_at": str}, pk="id"
+    )
+    db["inbox"].create_index(["channel", "chat_key", "external_id"], unique=True)
+    db["inbox"].create_index(["received_at"])
+    db["outbox"].create(
+        {
+            "id": int,
+            "channel": str,
+            "chat_key": str,
+            "inbound_id": int,
+            "reply": str,
+            "status": str,
+            "attempts": int,
+            "next_attempt_at": str,
+            "created_at": str,
+            "sent_at": str,
+            "error": str,
+        },
+        pk="id",
+        defaults={"attempts": 0},
+    )
+    db["outbox"].create_index(["status", "channel", "next_attempt_at"])
+    db["outbox"].create_index(["channel", "chat_key"])
+    db["outbox"].create_index(["inbound_id"])
+    db["events"].create(
+        {"id": int, "at": str, "channel": str, "kind": str, "village": str, "person": str, "data": str},
+        pk="id",
+    )
+    db["events"].create_index(["village", "at"])
+    db["events"].create_index(["kind", "at"])
+    db["villages"].create(
+        {
+            "code": str,
+            "name": str,
+            "area": str,
+            "commune": str,
+            "province": str,
+            "aliases": str,
+            "population": int,
+            "target": int,
+        },
+        pk="code",
+    )
+    db["dead_letters"].create(
+        {"id": int, "at": str, "channel": str, "chat_key": str, "error": str, "payload": str}, pk="id"
+    )

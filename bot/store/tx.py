@@ -1,0 +1,203 @@
+"""Named database operations, run inside one transaction on the writer thread.
+
+Everything outside `bot/store/` calls these methods and gets plain data back; no other module
+builds SQL. Rows hold ids, masked replies, readable events and the flow state: never a typed
+message, a card number, a name or a phone number.
+"""
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlite_utils import Database
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    id: int
+    channel: str
+    chat_key: str
+    reply: dict[str, Any]
+    attempts: int
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+class Tx:
+    """The operations of one transaction (a savepoint inside the writer's group commit)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # --- conversations -----------------------------------------------------------------------
+
+    def claim_inbound(self, channel: str, chat_key: str, external_id: str, at: str) -> int | None:
+        """Records an inbound id; None when it was seen before (a duplicate delivery)."""
+        cursor = self.db.execute(
+            "INSERT OR IGNORE INTO inbox (channel, chat_key, external_id, received_at) VALUES (?, ?, ?, ?)",
+            [channel, chat_key, external_id, at],
+        )
+        return cursor.lastrowid if cursor.rowcount else None
+
+    def earlier_replies(self, channel: str, chat_key: str, external_id: str) -> list[dict[str, Any]]:
+        rows = self.db.execute(
+            "SELECT o.reply FROM outbox o JOIN inbox i ON o.inbound_id = i.id "
+            "WHERE i.channel = ? AND i.chat_key = ? AND i.external_id = ? ORDER BY o.id",
+            [channel, chat_key, external_id],
+        ).fetchall()
+        return [json.loads(reply) for (reply,) in rows]
+
+    def load_state(self, channel: str, chat_key: str) -> str | None:
+        row = self.db.execute(
+            "SELECT state FROM conversations WHERE channel = ? AND chat_key = ?", [channel, chat_key]
+        ).fetchone()
+        return row[0] if row else None
+
+    def save_state(
+        self, channel: str, chat_key: str, user_key: str, state: str, at: str, expires_at: str
+    ) -> None:
+        self.db.execute(
+            "INSERT INTO conversations (channel, chat_key, user_key, state, updated_at, expires_at) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (channel, chat_key) DO UPDATE SET "
+            "user_key = excluded.user_key, state = excluded.state, updated_at = excluded.updated_at, "
+            "expires_at = excluded.expires_at",
+            [channel, chat_key, user_key, state, at, expires_at],
+        )
+
+    def remember_person(
+        self, channel: str, user_key: str, person_ref: str, village: str | None, consent: bool, at: str
+    ) -> None:
+        """The person's row: only for people who consented (no names, no phone numbers)."""
+        self.db.execute(
+            "INSERT INTO people (channel, user_key, person_ref, village, consent, last_seen) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (channel, user_key) DO UPDATE SET "
+            "person_ref = excluded.person_ref, village = excluded.village, consent = excluded.consent, "
+            "last_seen = excluded.last_seen",
+            [channel, user_key, person_ref, village, int(consent), at],
+        )
+
+    def record_events(self, channel: str, at: str, events: Iterable[dict[str, Any]]) -> None:
+        for event in events:
+            self.db.execute(
+                "INSERT INTO events (at, channel, kind, village, person, data) VALUES (?, ?, ?, ?, ?, ?)",
+                [at, channel, event["kind"], event["village"], event["person"], _json(event["data"])],
+            )
+
+    def queue_replies(
+        self,
+        channel: str,
+        chat_key: str,
+        inbound_id: int | None,
+        replies: Iterable[dict[str, Any]],
+        at: str,
+        delivered: bool,
+    ) -> None:
+        """Replies to deliver (`pending`), or already delivered in the HTTP answer (`sent`)."""
+        status, sent_at = ("sent", at) if delivered else ("pending", None)
+        for reply in replies:
+            self.db.execute(
+                "INSERT INTO outbox (channel, chat_key, inbound_id, reply, status, attempts, "
+                "next_attempt_at, created_at, sent_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?)",
+                [channel, chat_key, inbound_id, _json(reply), status, at, at, sent_at],
+            )
+
+    def history(self, channel: str, chat_key: str) -> list[dict[str, Any]]:
+        rows = self.db.execute(
+            "SELECT reply FROM outbox WHERE channel = ? AND chat_key = ? ORDER BY id", [channel, chat_key]
+        ).fetchall()
+        return [json.loads(reply) for (reply,) in rows]
+
+    def erase(self, channel: str, chat_key: str, user_key: str) -> None:
+        """Everything kept about one person, at once; anonymous events stay."""
+        for table, column, key in (
+            ("conversations", "chat_key", chat_key),
+            ("inbox", "chat_key", chat_key),
+            ("outbox", "chat_key", chat_key),
+            ("dead_letters", "chat_key", chat_key),
+            ("people", "user_key", user_key),
+        ):
+            self.db.execute(f"DELETE FROM {table} WHERE channel = ? AND {column} = ?", [channel, key])
+
+    def dead_letter(self, channel: str, chat_key: str, error: str, payload: str, at: str) -> None:
+        self.db.execute(
+            "INSERT INTO dead_letters (at, channel, chat_key, error, payload) VALUES (?, ?, ?, ?, ?)",
+            [at, channel, chat_key, error, payload],
+        )
+
+    # --- delivery ----------------------------------------------------------------------------
+
+    def due_replies(self, channel: str, now: str, limit: int = 50) -> list[OutboxRow]:
+        rows = self.db.execute(
+            "SELECT id, channel, chat_key, reply, attempts FROM outbox "
+            "WHERE status = 'pending' AND channel = ? AND next_attempt_at <= ? ORDER BY id LIMIT ?",
+            [channel, now, limit],
+        ).fetchall()
+        return [OutboxRow(r[0], r[1], r[2], json.loads(r[3]), r[4]) for r in rows]
+
+    def next_due(self, channel: str) -> str | None:
+        row = self.db.execute(
+            "SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending' AND channel = ?", [channel]
+        ).fetchone()
+        return row[0] if row else None
+
+    def mark_sent(self, row_id: int, at: str) -> None:
+        self.db.execute(
+            "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ?",
+            [at, row_id],
+        )
+
+    def mark_retry(self, row_id: int, next_at: str, error: str) -> None:
+        self.db.execute(
+            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, error = ? WHERE id = ?",
+            [next_at, error, row_id],
+        )
+
+    def mark_failed(self, row_id: int, error: str) -> None:
+        self.db.execute(
+            "UPDATE outbox SET status = 'failed', attempts = attempts + 1, error = ? WHERE id = ?",
+            [error, row_id],
+        )
+
+    def opt_out(self, channel: str, chat_key: str, error: str) -> None:
+        """The person blocked the helper: no more attempts to that chat, and no reminders."""
+        self.db.execute(
+            "UPDATE outbox SET status = 'failed', error = ? "
+            "WHERE channel = ? AND chat_key = ? AND status = 'pending'",
+            [error, channel, chat_key],
+        )
+        self.db.execute(
+            "UPDATE people SET opted_out = 1 WHERE channel = ? AND user_key IN "
+            "(SELECT user_key FROM conversations WHERE channel = ? AND chat_key = ?)",
+            [channel, channel, chat_key],
+        )
+
+    # --- housekeeping ------------------------------------------------------------------------
+
+    def purge(self, cutoff: str) -> dict[str, int]:
+        """Per-person rows idle since before `cutoff`; events are anonymous and stay."""
+        counts = {}
+        for table, column in (
+            ("conversations", "updated_at"),
+            ("people", "last_seen"),
+            ("inbox", "received_at"),
+            ("outbox", "created_at"),
+            ("dead_letters", "at"),
+        ):
+            counts[table] = self.db.execute(f"DELETE FROM {table} WHERE {column} < ?", [cutoff]).rowcount
+        return counts
+
+    def villages(self) -> list[dict[str, Any]]:
+        return list(self.db.query("SELECT * FROM villages ORDER BY rowid"))
+
+    def put_villages(self, rows: list[dict[str, Any]]) -> tuple[int, int]:
+        """Adds new villages and updates known ones; returns (added, updated). Never deletes."""
+        known = {row["code"] for row in self.db.query("SELECT code FROM villages")}
+        self.db["villages"].upsert_all(rows, pk="code")
+        updated = sum(1 for row in rows if row["code"] in known)
+        return len(rows) - updated, updated
+
+    def count(self, table: str) -> int:
+        return self.db[table].count

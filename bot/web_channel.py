@@ -1,0 +1,181 @@
+"""The web chat: a page any phone browser can open, and the small JSON API behind it.
+
+The zero-configuration channel: `make run` serves it on http://127.0.0.1:8080, and a commune links
+to it from its website or a poster (`/?village=CODE` attributes the visit to a village). A person is
+a random HttpOnly cookie, nothing else: no login, no name. The API changes nothing but the caller's
+own conversation, so it needs no CSRF token. Replies come back in the HTTP answer after the
+transition has been committed; a retried tap with the same client id gets the same replies.
+"""
+
+import json
+import re
+import secrets
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel, ValidationError, field_validator
+
+from bot.conversation import Answer, ConversationService
+from bot.media import image_url
+from bot.rate_limit import RateLimiter
+from bot.settings import Settings
+from flows import Content, Inbound, Reply
+
+CHANNEL = "web"
+COOKIE = "vneid_helper"
+MAX_TEXT = 1000
+MAX_BODY = 16 * 1024
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+_COOKIE_VALUE = re.compile(r"^[A-Za-z0-9_-]{22,64}$")
+_PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{0,64}$")
+_CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+_VILLAGE = re.compile(r"^[a-z0-9-]{1,40}$")
+_dumps = partial(json.dumps, ensure_ascii=False)
+
+
+class ChatRequest(BaseModel):
+    """What the page posts: typed `text` or a pressed `choice`, optionally a start payload and a
+    client message id (a retried tap reuses it)."""
+
+    text: str | None = None
+    choice: str | None = None
+    start: str | None = None
+    id: str | None = None
+
+    @field_validator("choice")
+    @classmethod
+    def _choice(cls, value: str | None) -> str | None:
+        if value is not None and (len(value.encode()) > 64 or not value.isascii()):
+            raise ValueError("choice")
+        return value
+
+    @field_validator("start")
+    @classmethod
+    def _start(cls, value: str | None) -> str | None:
+        if value is not None and not _PAYLOAD.match(value):
+            raise ValueError("start")
+        return value
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str | None) -> str | None:
+        if value is not None and not _CLIENT_ID.match(value):
+            raise ValueError("id")
+        return value
+
+
+def reply_json(reply: Reply) -> dict[str, Any]:
+    return {
+        "text": reply.text,
+        "buttons": [{"id": b.id, "label": b.label} for b in reply.buttons],
+        "image_url": image_url(reply.image),
+    }
+
+
+class WebChannel:
+    """Routes of the web chat for one deployment."""
+
+    def __init__(self, service: ConversationService, settings: Settings, content: Content) -> None:
+        self.service = service
+        self.content = content
+        self.secure = settings.secure_cookies
+        self.trusted_proxy = settings.trusted_proxy
+        self.max_age = settings.retention_days * 86_400
+        self.per_browser = RateLimiter(settings.web_rate_per_minute)
+        self.per_address = RateLimiter(settings.web_rate_per_minute_per_address)
+
+    def routes(self) -> list[web.AbstractRouteDef]:
+        return [
+            web.get("/", self.page),
+            web.get("/next", self.next_person),
+            web.get("/api/history", self.history),
+            web.post("/api/chat", self.chat),
+            web.static("/static", STATIC_DIR),
+        ]
+
+    async def page(self, _: web.Request) -> web.FileResponse:
+        return web.FileResponse(
+            STATIC_DIR / "index.html",
+            headers={"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-cache"},
+        )
+
+    async def next_person(self, request: web.Request) -> web.Response:
+        """ "Người tiếp theo": a fresh conversation in the same browser (a volunteer with one phone)."""
+        village = request.query.get("village", "")
+        location = f"/?village={village}" if _VILLAGE.match(village) else "/"
+        response = web.HTTPSeeOther(location)
+        self._set_cookie(response, secrets.token_urlsafe(18))
+        return response
+
+    async def history(self, request: web.Request) -> web.Response:
+        browser = request.cookies.get(COOKIE, "")
+        if not _COOKIE_VALUE.match(browser):
+            return web.json_response({"replies": []})
+        replies = await self.service.history(CHANNEL, browser)
+        return web.json_response({"replies": [reply_json(r) for r in replies]}, dumps=_dumps)
+
+    async def chat(self, request: web.Request) -> web.Response:
+        browser = request.cookies.get(COOKIE, "")
+        new_browser = not _COOKIE_VALUE.match(browser)
+        if new_browser:
+            browser = secrets.token_urlsafe(18)
+        self._check_rate(request, browser)
+        body = await self._body(request)
+        inbound = Inbound(
+            CHANNEL,
+            browser,
+            browser,
+            text=body.text or ("/start" if body.start is not None and body.choice is None else ""),
+            choice=body.choice,
+            kind="choice" if body.choice is not None else "text",
+            payload=body.start or None,
+        )
+        answer: Answer = await self.service.handle(inbound, body.id, inline=True)
+        response = web.json_response({"replies": [reply_json(r) for r in answer.replies]}, dumps=_dumps)
+        if new_browser:
+            self._set_cookie(response, browser)
+        return response
+
+    def _fail(self, status: type[web.HTTPException], key: str, **headers: str) -> web.HTTPException:
+        return status(
+            text=_dumps({"error": self.content.text(key)}), content_type="application/json", headers=headers
+        )
+
+    def _check_rate(self, request: web.Request, browser: str) -> None:
+        address = self._address(request)
+        if not self.per_address.allow(address):
+            wait = str(self.per_address.retry_after(address))
+            raise self._fail(web.HTTPTooManyRequests, "web.too_fast", **{"Retry-After": wait})
+        if not self.per_browser.allow(browser):
+            wait = str(self.per_browser.retry_after(browser))
+            raise self._fail(web.HTTPTooManyRequests, "web.too_fast", **{"Retry-After": wait})
+
+    def _address(self, request: web.Request) -> str:
+        """The caller's address; `X-Forwarded-For` only counts when it comes from the trusted proxy."""
+        remote = request.remote or ""
+        forwarded = request.headers.get("X-Forwarded-For", "")
+        if self.trusted_proxy and remote == self.trusted_proxy and forwarded:
+            return forwarded.split(",")[-1].strip()
+        return remote
+
+    async def _body(self, request: web.Request) -> ChatRequest:
+        try:
+            raw = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            raise self._fail(web.HTTPRequestEntityTooLarge, "web.too_big") from None
+        try:
+            body = ChatRequest.model_validate_json(raw)
+        except ValidationError:
+            raise self._fail(web.HTTPBadRequest, "web.bad_request") from None
+        if body.text is not None and len(body.text) > MAX_TEXT:
+            raise self._fail(web.HTTPBadRequest, "web.too_long")
+        if body.text is None and body.choice is None and body.start is None:
+            raise self._fail(web.HTTPBadRequest, "web.bad_request")
+        return body
+
+    def _set_cookie(self, response: web.StreamResponse, value: str) -> None:
+        response.set_cookie(
+            COOKIE, value, max_age=self.max_age, httponly=True, samesite="Lax", secure=self.secure, path="/"
+        )
