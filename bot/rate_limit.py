@@ -4,6 +4,7 @@ A token bucket per key: `per_minute` requests in a burst, refilled evenly over t
 memory: limits only need to hold while the process runs, and a restart forgiving everyone is fine.
 """
 
+import math
 import time
 from collections.abc import Callable
 
@@ -34,7 +35,7 @@ class RateLimiter:
     def retry_after(self, key: str) -> int:
         """Whole seconds until `key` may send again."""
         tokens, _ = self._buckets.get(key, (self.capacity, 0.0))
-        return max(1, int((1.0 - tokens) / self.refill) + 1)
+        return max(1, math.ceil((1.0 - tokens) / self.refill))
 
     def _forget_idle(self, now: float) -> None:
         full = [

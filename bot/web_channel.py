@@ -102,12 +102,12 @@ class WebChannel:
         )
 
     async def next_person(self, request: web.Request) -> web.Response:
-        """ "Người tiếp theo": a fresh conversation in the same browser (a volunteer with one phone)."""
+        """The "Người tiếp theo" link: a fresh conversation in the same browser (a volunteer
+        helping several residents on one phone)."""
         village = request.query.get("village", "")
-        location = f"/?village={village}" if _VILLAGE.match(village) else "/"
-        response = web.HTTPSeeOther(location)
-        self._set_cookie(response, secrets.token_urlsafe(18))
-        return response
+        redirect = web.HTTPSeeOther(f"/?village={village}" if _VILLAGE.match(village) else "/")
+        self._set_cookie(redirect, secrets.token_urlsafe(18))
+        raise redirect
 
     async def history(self, request: web.Request) -> web.Response:
         browser = request.cookies.get(COOKIE, "")
@@ -164,7 +164,13 @@ class WebChannel:
         try:
             raw = await request.read()
         except web.HTTPRequestEntityTooLarge:
-            raise self._fail(web.HTTPRequestEntityTooLarge, "web.too_big") from None
+            error = _dumps({"error": self.content.text("web.too_big")})
+            raise web.HTTPRequestEntityTooLarge(
+                max_size=MAX_BODY,
+                actual_size=request.content_length or 0,
+                text=error,
+                content_type="application/json",
+            ) from None
         try:
             body = ChatRequest.model_validate_json(raw)
         except ValidationError:

@@ -50,7 +50,7 @@ def ask_prerequisite(turn: Turn) -> None:
 
 
 def answer_prerequisite(turn: Turn, name: str) -> None:
-    """ "Yes" moves on; "no" explains what to do and waits until the person is ready."""
+    """On yes moves on; on no explains what to do and waits until the person is ready."""
     pre = _BY_STEP[turn.state.step]
     if name == "yes":
         turn.go(pre.then)

@@ -32,7 +32,7 @@ def ask_handoff_offer(turn: Turn) -> None:
 
 
 def answer_handoff_offer(turn: Turn, name: str) -> None:
-    """ "Có" records `handoff_requested`; "Không" goes back where the person was."""
+    """On "Có" records `handoff_requested`; on "Không" goes back where the person was."""
     resume = Step(turn.state.resume or Step.MENU)
     turn.state.resume = None
     if name == "yes":

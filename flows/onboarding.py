@@ -91,7 +91,7 @@ def ask_village_confirm(turn: Turn) -> None:
 
 
 def answer_village_confirm(turn: Turn, name: str) -> None:
-    """ "Có" records `village_set` for the link's village; "Không" asks the area."""
+    """On "Có" records `village_set` for the link's village; on "Không" asks the area."""
     pending = turn.state.pending_village
     if name == "yes" and pending:
         set_village(turn, pending)

@@ -1,4 +1,4 @@
-""" "Báo kết quả": the person comes back to say how their request ended.
+"""The "Báo kết quả" menu entry: the person comes back to say how their request ended.
 
 Approvals and rejections (with their cause) are what the office most wants to count; each
 rejection cause comes with what to do about it.

@@ -72,6 +72,7 @@ class Store:
 
     def open(self) -> "Store":
         """Starts the writer: connects, applies migrations, loads the villages into an empty table."""
+        self._ready = Future()
         self._thread = threading.Thread(target=self._run, name="store-writer", daemon=True)
         self._thread.start()
         self._ready.result()

@@ -1,0 +1,114 @@
+"""The command line: every command has help; villages import all or nothing; backup, purge,
+migrate and content check do what they say; bad settings stop everything with plain words."""
+
+import subprocess
+import sys
+
+import pytest
+
+from bot.cli import _parser, main
+
+COMMANDS = ["serve", "chat", "migrate", "purge", "villages", "backup", "content", "replay"]
+
+
+@pytest.fixture
+def env(monkeypatch, tmp_path):
+    monkeypatch.setenv("BOT_DB_PATH", str(tmp_path / "cli.sqlite3"))
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_every_command_has_help(capsys):
+    commands = _parser()._subparsers._group_actions[0].choices
+    assert sorted(commands) == sorted(COMMANDS)
+    for name in [*COMMANDS, "villages import", "villages list", "content check"]:
+        with pytest.raises(SystemExit) as done:
+            main([*name.split(), "--help"])
+        assert done.value.code == 0
+        assert len(capsys.readouterr().out) > 80, name
+
+
+def test_python_m_bot_runs(env):
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "--help"], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0
+    assert "serve" in result.stdout
+
+
+def test_bad_settings_stop_with_every_problem(env, monkeypatch, capsys):
+    monkeypatch.setenv("BOT_PORT", "abc")
+    monkeypatch.setenv("RETENTION_DAYS", "-1")
+    assert main(["migrate"]) == 2
+    err = capsys.readouterr().err
+    assert "BOT_PORT" in err
+    assert "RETENTION_DAYS" in err
+
+
+def test_migrate_twice(env, capsys):
+    assert main(["migrate"]) == 0
+    assert main(["migrate"]) == 0
+    assert "phiên bản mới nhất" in capsys.readouterr().out
+
+
+def test_villages_import_adds_and_reports(env, capsys):
+    (env / "v.csv").write_text(
+        "code,name,area,commune,province,aliases\nnhuco-na-hin,Nà Hin,Như Cố,xã Chợ Mới,Thái Nguyên,na hin\n",
+        encoding="utf-8",
+    )
+    assert main(["villages", "import", str(env / "v.csv")]) == 0
+    assert "Đã thêm 1, cập nhật 0" in capsys.readouterr().out
+    assert main(["villages", "list"]) == 0
+    listing = capsys.readouterr().out
+    assert "nhuco-na-hin" in listing
+    assert "ttcm-to-1" in listing, "the shipped villages stay"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        pytest.param(
+            "code,name,area,commune,province,aliases\nx-1,Thôn,Như Cố,xã,tỉnh,\n".encode("utf-16"),
+            "không phải UTF-8",
+            id="bad encoding (Excel's 'Unicode text')",
+        ),
+        pytest.param("code,name,area\nx-1,Th,Như Cố\n".encode(), "thiếu cột", id="missing column"),
+        pytest.param(
+            "code,name,area,commune,province,aliases\nnhuco-a,A,Như Cố,,,\nnhuco-a,B,Như Cố,,,\n".encode(),
+            "dòng 3: mã 'nhuco-a' bị trùng",
+            id="duplicate codes",
+        ),
+        pytest.param(
+            "code,name,area,commune,province,aliases\nmoi-1,A,Khu mới,xã,tỉnh,\n".encode(),
+            "thiếu dòng 'Khác / không rõ'",
+            id="new area without its other row",
+        ),
+    ],
+)
+def test_a_bad_villages_file_writes_nothing(env, capsys, content, message):
+    main(["migrate"])
+    (env / "v.csv").write_bytes(content)
+    assert main(["villages", "import", str(env / "v.csv")]) == 1
+    assert message in capsys.readouterr().err
+    main(["villages", "list"])
+    assert capsys.readouterr().out.count("\n") == 12, "still exactly the shipped villages"
+
+
+def test_backup_refuses_to_overwrite(env, capsys):
+    assert main(["backup", str(env / "copy.sqlite3")]) == 1, "no database yet"
+    main(["migrate"])
+    assert main(["backup", str(env / "copy.sqlite3")]) == 0
+    assert (env / "copy.sqlite3").stat().st_size > 0
+    assert main(["backup", str(env / "copy.sqlite3")]) == 1
+
+
+def test_purge_reports_what_it_deleted(env, capsys):
+    assert main(["purge"]) == 0
+    assert "conversations" in capsys.readouterr().out
+
+
+def test_content_check_passes_on_the_shipped_content(capsys):
+    assert main(["content", "check"]) == 0
+    out = capsys.readouterr().out
+    assert "Nội dung dùng được." in out
+    assert "câu hỏi" in out

@@ -1,0 +1,93 @@
+"""No typed card, CCCD or phone number is kept anywhere: after a conversation that checks several
+card numbers and a CCCD (at the card question, in the middle of other questions, and in a message
+that breaks the flow), neither the database file with its WAL nor the logs contain any of the digit
+runs typed."""
+
+import io
+import logging
+import re
+import sys
+
+import bot.conversation
+from bot.redact import RedactingFilter, mask_digits, setup_logging
+from flows import handle as real_handle
+
+TYPED = [
+    ("xin chào", None),
+    ("0123456789", "at the consent question"),
+    ("1", None),
+    ("CCCD của tôi là 001 090 012 345", "in the middle of the area question"),
+    ("1", None),
+    ("3", None),
+    ("2", None),
+    ("DN4O10123456789", "at the card question"),
+    ("HT3060123456788", "at the card question"),
+    ("số thẻ: 0987-654-321 ạ", "at the card question, with dashes"),
+    ("001090012346", "a CCCD at the card question"),
+    ("menu", None),
+    ("0912345678", "a phone number at the menu"),
+    ("boom 0111222333", "a message that breaks the flow"),
+]
+
+
+def _digit_runs(text: str) -> set[str]:
+    compact = re.sub(r"[\s.\-]", "", text)
+    return set(re.findall(r"\d{7,}", compact)) | set(re.findall(r"\d{7,}", text))
+
+
+async def test_no_typed_number_reaches_the_database_or_the_logs(client, opened, settings, monkeypatch):
+    logs = io.StringIO()
+    setup_logging("DEBUG")
+    handler = logging.getLogger().handlers[0]
+    handler.setStream(logs)
+
+    def breaks_on_boom(state, inbound, content, now, **kwargs):
+        if "boom" in inbound.text:
+            raise RuntimeError(f"could not read {inbound.text!r}")
+        return real_handle(state, inbound, content, now, **kwargs)
+
+    monkeypatch.setattr(bot.conversation, "handle", breaks_on_boom)
+    try:
+        answers = []
+        for text, _ in TYPED:
+            response = await client.post("/api/chat", json={"text": text})
+            assert response.status == 200
+            answers.append(await response.text())
+    finally:
+        logging.getLogger().handlers.clear()
+    secrets = set().union(*(_digit_runs(text) for text, _ in TYPED))
+    assert {"0123456789", "001090012345", "0987654321", "0111222333"} <= secrets
+    store, _ = opened
+    card_checks = await store.run(
+        lambda tx: tx.db.execute("SELECT COUNT(*) FROM events WHERE kind = 'card_checked'")
+    )
+    assert card_checks.fetchone()[0] == 7, "every number was really checked"
+    assert await store.run(lambda tx: tx.count("dead_letters")) == 1
+    assert "could not read" in logs.getvalue(), "the failure was logged"
+    files = [settings.bot_db_path, settings.bot_db_path.with_name(settings.bot_db_path.name + "-wal")]
+    stored = b"".join(path.read_bytes() for path in files if path.exists())
+    for secret in secrets:
+        assert secret.encode() not in stored, f"{secret} is in the database file"
+        assert secret not in logs.getvalue(), f"{secret} is in the logs"
+        assert not any(secret in answer for answer in answers), f"{secret} is in a reply"
+
+
+def test_masking_keeps_short_numbers_and_hides_long_runs():
+    assert mask_digits("bước 3, năm 2026, cổng 8080") == "bước 3, năm 2026, cổng 8080"
+    assert mask_digits("số 0123 456 789 nhé") == "số •••••••••••• nhé"
+    assert mask_digits("DN4010123456789") == "DN•••••••••••••"
+    assert mask_digits("0912.345.678") == "••••••••••••"
+
+
+def test_the_log_filter_masks_arguments_and_tracebacks():
+    record = logging.LogRecord("x", logging.ERROR, __file__, 1, "typed %s", ("0123456789",), None)
+    try:
+        raise ValueError("bad 001090012345")
+    except ValueError:
+        record.exc_info = sys.exc_info()
+    assert RedactingFilter().filter(record)
+    formatted = logging.Formatter().format(record)
+    assert "0123456789" not in formatted
+    assert "001090012345" not in formatted
+    assert "typed ••••••••••" in formatted
+    assert "ValueError" in formatted

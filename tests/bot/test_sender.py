@@ -1,0 +1,138 @@
+"""The outbox sender: sent only once confirmed, retried with backoff (honouring retry_after),
+failed with a reason, opted out when blocked, and one chat's replies kept in order."""
+
+import asyncio
+import contextlib
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.conversation import timestamp
+from bot.sender import BlockedError, PermanentError, Sender, TransientError
+from bot.store import Store
+from flows import Reply
+
+T0 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
+
+
+class Platform:
+    """A fake channel: fails as told, records what it delivered."""
+
+    def __init__(self) -> None:
+        self.delivered: list[tuple[str, str]] = []
+        self.failures: dict[str, list[Exception]] = {}
+
+    async def deliver(self, chat: str, reply: Reply) -> None:
+        pending = self.failures.get(reply.text, [])
+        if pending:
+            raise pending.pop(0)
+        self.delivered.append((chat, reply.text))
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store(tmp_path / "s.sqlite3") as opened:
+        yield opened
+
+
+def queue(store: Store, chat: str, *texts: str) -> None:
+    replies = [{"text": text, "buttons": [], "image": None} for text in texts]
+    store.call(lambda tx: tx.queue_replies("tg", chat, None, replies, timestamp(T0), False))
+
+
+def outbox(store: Store) -> list[dict]:
+    return store.call(
+        lambda tx: list(tx.db.query("SELECT reply, status, attempts, next_attempt_at, error FROM outbox"))
+    )
+
+
+def sender(store: Store, platform: Platform, now: datetime = T0) -> Sender:
+    return Sender(store, "tg", platform.deliver, clock=lambda: now, backoff=(5.0, 60.0), max_attempts=3)
+
+
+async def test_sent_rows_are_marked_and_not_sent_again(store):
+    platform = Platform()
+    queue(store, "a", "một", "hai")
+    assert await sender(store, platform).drain() == 2
+    assert await sender(store, platform).drain() == 0
+    assert platform.delivered == [("a", "một"), ("a", "hai")]
+    assert [row["status"] for row in outbox(store)] == ["sent", "sent"]
+
+
+async def test_a_transient_failure_is_retried_after_the_platforms_retry_after(store):
+    platform = Platform()
+    platform.failures["một"] = [TransientError("429 too many requests", retry_after=30)]
+    queue(store, "a", "một")
+    assert await sender(store, platform).drain() == 0
+    (row,) = outbox(store)
+    assert (row["status"], row["attempts"], row["error"]) == ("pending", 1, "429 too many requests")
+    assert datetime.fromisoformat(row["next_attempt_at"]) == T0 + timedelta(seconds=30)
+    assert await sender(store, platform, T0 + timedelta(seconds=29)).drain() == 0, "not due yet"
+    assert await sender(store, platform, T0 + timedelta(seconds=31)).drain() == 1
+
+
+async def test_backoff_grows_then_the_reply_fails_with_the_reason(store):
+    platform = Platform()
+    platform.failures["một"] = [TransientError("timeout")] * 3
+    queue(store, "a", "một")
+    now = T0
+    for expected_delay in (5, 60):
+        await sender(store, platform, now).drain()
+        (row,) = outbox(store)
+        assert datetime.fromisoformat(row["next_attempt_at"]) == now + timedelta(seconds=expected_delay)
+        now += timedelta(seconds=expected_delay)
+    await sender(store, platform, now).drain()
+    (row,) = outbox(store)
+    assert row["status"] == "failed"
+    assert row["error"] == "gave up after 3 attempts: timeout"
+
+
+async def test_a_permanent_failure_is_not_retried(store):
+    platform = Platform()
+    platform.failures["một"] = [PermanentError("400 chat not found")]
+    queue(store, "a", "một")
+    await sender(store, platform).drain()
+    (row,) = outbox(store)
+    assert (row["status"], row["error"]) == ("failed", "permanent: 400 chat not found")
+
+
+async def test_a_block_is_an_opt_out_for_every_pending_reply_of_that_chat(store):
+    store.call(lambda tx: tx.save_state("tg", "a", "user-a", "{}", timestamp(T0), timestamp(T0)))
+    store.call(lambda tx: tx.remember_person("tg", "user-a", "ref", None, True, timestamp(T0)))
+    platform = Platform()
+    platform.failures["một"] = [BlockedError("403 bot was blocked by the user")]
+    queue(store, "a", "một", "hai")
+    queue(store, "b", "ba")
+    assert await sender(store, platform).drain() == 1
+    assert platform.delivered == [("b", "ba")]
+    statuses = {row["reply"]: row["status"] for row in outbox(store)}
+    assert list(statuses.values()).count("failed") == 2
+    assert store.call(lambda tx: tx.db.execute("SELECT opted_out FROM people").fetchone()[0]) == 1
+
+
+async def test_a_failure_holds_back_that_chats_later_replies_only(store):
+    platform = Platform()
+    platform.failures["một"] = [TransientError("timeout")]
+    queue(store, "a", "một", "hai")
+    queue(store, "b", "ba")
+    await sender(store, platform).drain()
+    assert platform.delivered == [("b", "ba")], "'hai' must not overtake 'một'"
+    await sender(store, platform, T0 + timedelta(seconds=6)).drain()
+    assert platform.delivered == [("b", "ba"), ("a", "một"), ("a", "hai")]
+
+
+async def test_the_running_sender_wakes_when_told(store):
+    platform = Platform()
+    running = sender(store, platform, datetime.now(UTC) + timedelta(days=1))
+    task = asyncio.create_task(running.run())
+    await asyncio.sleep(0.05)
+    queue(store, "a", "một")
+    running.wake()
+    for _ in range(100):
+        if platform.delivered:
+            break
+        await asyncio.sleep(0.01)
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    assert platform.delivered == [("a", "một")]

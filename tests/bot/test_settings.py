@@ -1,0 +1,66 @@
+"""Settings: defaults with no configuration, .env under the environment, every problem at once."""
+
+from pathlib import Path
+
+import pytest
+
+from bot.settings import SettingsError, load_settings
+
+
+def test_no_configuration_at_all_gives_the_documented_defaults():
+    settings = load_settings({}, env_file=None)
+    assert (settings.bot_host, settings.bot_port) == ("127.0.0.1", 8080)
+    assert settings.bot_db_path == Path("data/helper.sqlite3")
+    assert (
+        settings.retention_days,
+        settings.web_rate_per_minute,
+        settings.web_rate_per_minute_per_address,
+    ) == (
+        30,
+        60,
+        600,
+    )
+    assert settings.public_url == settings.trusted_proxy == settings.guide_video_url == ""
+    assert str(settings.timezone) == "Asia/Ho_Chi_Minh"
+    assert not settings.secure_cookies
+
+
+def test_the_environment_overrides_the_env_file(tmp_path):
+    env = tmp_path / ".env"
+    env.write_text("BOT_PORT=9000\nCOMMUNE_NAME=xã Thử\nUNRELATED=1\n", encoding="utf-8")
+    settings = load_settings({"BOT_PORT": "9100", "log_level": "debug"}, env_file=env)
+    assert (settings.bot_port, settings.commune_name, settings.log_level) == (9100, "xã Thử", "DEBUG")
+
+
+def test_every_problem_is_reported_together_in_plain_words():
+    with pytest.raises(SettingsError) as caught:
+        load_settings(
+            {
+                "BOT_PORT": "abc",
+                "RETENTION_DAYS": "0",
+                "PUBLIC_URL": "xa.example.vn",
+                "BOT_TIMEZONE": "Mars/Base",
+                "TRUSTED_PROXY": "proxy",
+                "LOG_LEVEL": "loud",
+            },
+            env_file=None,
+        )
+    problems = caught.value.problems
+    assert len(problems) == 6
+    assert any(p.startswith("BOT_PORT: phải là số nguyên") for p in problems)
+    assert any(p.startswith("PUBLIC_URL: phải là địa chỉ web đầy đủ") for p in problems)
+    assert any("Asia/Ho_Chi_Minh" in p for p in problems)
+
+
+def test_an_https_public_url_makes_cookies_secure_and_loses_its_trailing_slash():
+    settings = load_settings({"PUBLIC_URL": "https://xa.example.vn/"}, env_file=None)
+    assert settings.public_url == "https://xa.example.vn"
+    assert settings.secure_cookies
+
+
+def test_env_example_documents_every_setting():
+    example = (Path(__file__).resolve().parents[2] / ".env.example").read_text(encoding="utf-8")
+    from bot.settings import Settings  # noqa: PLC0415
+
+    for name in Settings.model_fields:
+        assert f"\n{name.upper()}=" in example or f"\n# {name.upper()}=" in example, name

@@ -1,0 +1,167 @@
+"""The SQLite store: migrations, group commit, retention, erasure, village import, backup."""
+
+import asyncio
+import sqlite3
+
+import pytest
+
+from bot.store import Store, backup, village_rows
+from flows.places import Village
+
+AT = "2026-11-23T01:00:00.000000+00:00"
+LATER = "2026-12-30T01:00:00.000000+00:00"
+
+
+def _schema(path) -> list[tuple[str, str]]:
+    conn = sqlite3.connect(path)
+    try:
+        return sorted(conn.execute("SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL").fetchall())
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store(tmp_path / "s.sqlite3") as opened:
+        yield opened
+
+
+def test_migrations_run_twice_without_change(tmp_path):
+    path = tmp_path / "m.sqlite3"
+    Store(path).open().close()
+    first = _schema(path)
+    Store(path).open().close()
+    assert _schema(path) == first
+    assert {name for name, _ in first} >= {"conversations", "people", "inbox", "outbox", "events", "villages"}
+
+
+def test_pragmas_are_durable_settings(store):
+    pragmas = store.call(
+        lambda tx: [
+            tx.db.execute(f"PRAGMA {p}").fetchone()[0]
+            for p in ("journal_mode", "synchronous", "busy_timeout")
+        ]
+    )
+    assert pragmas == ["wal", 2, 5000]  # 2 = FULL
+
+
+def test_a_fresh_database_gets_the_shipped_villages_once(tmp_path, content):
+    path = tmp_path / "v.sqlite3"
+    with Store(path, list(content.places.villages)) as first:
+        assert first.call(lambda tx: [v["code"] for v in tx.villages()]) == [
+            v.code for v in content.places.villages
+        ]
+        first.call(lambda tx: tx.db.execute("DELETE FROM villages WHERE code = 'ttcm-to-1'"))
+    with Store(path, list(content.places.villages)) as again:
+        assert again.call(lambda tx: tx.count("villages")) == len(content.places.villages) - 1
+
+
+def test_state_round_trips(store):
+    store.call(lambda tx: tx.save_state("web", "c1", "u1", '{"step": "menu"}', AT, LATER))
+    store.call(lambda tx: tx.save_state("web", "c1", "u1", '{"step": "guide_2"}', AT, LATER))
+    assert store.call(lambda tx: tx.load_state("web", "c1")) == '{"step": "guide_2"}'
+    assert store.call(lambda tx: tx.load_state("web", "other")) is None
+
+
+def test_inbound_ids_are_claimed_once_per_chat(store):
+    assert store.call(lambda tx: tx.claim_inbound("web", "c1", "m1", AT)) is not None
+    assert store.call(lambda tx: tx.claim_inbound("web", "c1", "m1", AT)) is None
+    assert store.call(lambda tx: tx.claim_inbound("web", "c2", "m1", AT)) is not None
+
+
+def test_events_append_as_readable_text(store, tmp_path):
+    event = {"kind": "card_checked", "village": "ttcm-to-1", "person": "abc", "data": {"reason": "bad_level"}}
+    store.call(lambda tx: tx.record_events("web", AT, [event, event]))
+    rows = store.call(lambda tx: list(tx.db.query("SELECT kind, village, person, data FROM events")))
+    assert (
+        rows
+        == [
+            {
+                "kind": "card_checked",
+                "village": "ttcm-to-1",
+                "person": "abc",
+                "data": '{"reason":"bad_level"}',
+            }
+        ]
+        * 2
+    )
+
+
+async def test_concurrent_jobs_commit_together_and_a_failing_one_alone(store):
+    def fail(tx):
+        tx.claim_inbound("web", "c", "poison", AT)
+        raise RuntimeError("boom")
+
+    jobs = [store.run(lambda tx, i=i: tx.claim_inbound("web", "c", f"m{i}", AT)) for i in range(200)]
+    results = await asyncio.gather(*jobs, store.run(fail), return_exceptions=True)
+    assert sum(isinstance(r, int) for r in results) == 200
+    assert isinstance(results[-1], RuntimeError)
+    assert await store.run(lambda tx: tx.count("inbox")) == 200, "the failing job's write was rolled back"
+
+
+def test_retention_purge_removes_person_rows_and_keeps_events(store):
+    def fill(tx):
+        tx.save_state("web", "old", "u-old", "{}", AT, AT)
+        tx.save_state("web", "new", "u-new", "{}", LATER, LATER)
+        tx.remember_person("web", "u-old", "ref-old", "ttcm-to-1", True, AT)
+        tx.claim_inbound("web", "old", "m1", AT)
+        tx.queue_replies("web", "old", None, [{"text": "x", "buttons": [], "image": None}], AT, True)
+        tx.record_events(
+            "web", AT, [{"kind": "village_set", "village": "ttcm-to-1", "person": "ref-old", "data": {}}]
+        )
+
+    store.call(fill)
+    counts = store.call(lambda tx: tx.purge("2026-12-01T00:00:00.000000+00:00"))
+    assert counts == {"conversations": 1, "people": 1, "inbox": 1, "outbox": 1, "dead_letters": 0}
+    assert store.call(lambda tx: tx.load_state("web", "new")) == "{}"
+    assert store.call(lambda tx: tx.count("events")) == 1
+
+
+def test_erase_deletes_everything_about_one_person_only(store):
+    def fill(tx, chat):
+        tx.save_state("web", chat, chat, "{}", AT, AT)
+        tx.remember_person("web", chat, "ref", None, True, AT)
+        tx.claim_inbound("web", chat, "m1", AT)
+        tx.queue_replies("web", chat, None, [{"text": "x", "buttons": [], "image": None}], AT, True)
+        tx.dead_letter("web", chat, "error", "payload", AT)
+
+    store.call(lambda tx: fill(tx, "a"))
+    store.call(lambda tx: fill(tx, "b"))
+    store.call(lambda tx: tx.erase("web", "a", "a"))
+    for table in ("conversations", "people", "inbox", "outbox", "dead_letters"):
+        assert store.call(lambda tx, t=table: tx.count(t)) == 1, table
+
+
+def test_villages_are_added_and_updated_never_dropped(store):
+    first = [Village("a-khac", "Khác", "A", "xã", "tỉnh"), Village("a-1", "Thôn 1", "A", "xã", "tỉnh")]
+    store.call(lambda tx: tx.put_villages(village_rows(first)))
+    renamed = [
+        Village("a-1", "Thôn Một", "A", "xã", "tỉnh", ("T1",)),
+        Village("a-2", "Thôn 2", "A", "xã", "tỉnh"),
+    ]
+    assert store.call(lambda tx: tx.put_villages(village_rows(renamed))) == (1, 1)
+    rows = {row["code"]: row for row in store.call(lambda tx: tx.villages())}
+    assert set(rows) == {"a-khac", "a-1", "a-2"}
+    assert (rows["a-1"]["name"], rows["a-1"]["aliases"]) == ("Thôn Một", "T1")
+
+
+def test_a_name_that_looks_like_sql_is_stored_as_a_name(store):
+    name = "Robert'); DROP TABLE villages;--"
+    store.call(lambda tx: tx.put_villages(village_rows([Village("x-khac", name, "X", "xã", "tỉnh")])))
+    assert [row["name"] for row in store.call(lambda tx: tx.villages())] == [name]
+
+
+def test_backup_is_a_consistent_copy_while_open(store, tmp_path):
+    store.call(lambda tx: tx.save_state("web", "c1", "u1", '{"step": "menu"}', AT, LATER))
+    target = tmp_path / "copy.sqlite3"
+    backup(store.path, target)
+    with Store(target) as copy:
+        assert copy.call(lambda tx: tx.load_state("web", "c1")) == '{"step": "menu"}'
+    with pytest.raises(FileExistsError):
+        backup(store.path, target)
+
+
+def test_a_closed_store_refuses_jobs(tmp_path):
+    store = Store(tmp_path / "c.sqlite3")
+    with pytest.raises(RuntimeError, match="not open"):
+        store.submit(lambda tx: None)

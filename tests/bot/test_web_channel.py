@@ -1,0 +1,257 @@
+"""The web chat API through the real application on 127.0.0.1: the whole guide, retried taps,
+the cookie, abuse limits (nothing stored for a rejected request), images and health."""
+
+import io
+
+import png
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.app import build_app
+from bot.settings import load_settings
+from bot.web_channel import COOKIE
+
+
+async def post(client: TestClient, body: dict | str, **headers: str) -> tuple[int, dict]:
+    if isinstance(body, dict):
+        response = await client.post("/api/chat", json=body, headers=headers)
+    else:
+        response = await client.post("/api/chat", data=body, headers=headers)
+    return response.status, await response.json()
+
+
+def texts(answer: dict) -> str:
+    return "\n".join(reply["text"] for reply in answer["replies"])
+
+
+def buttons(answer: dict) -> dict[str, str]:
+    return {b["label"]: b["id"] for reply in answer["replies"] for b in reply["buttons"]}
+
+
+async def count(opened, table: str) -> int:
+    store, _ = opened
+    return await store.run(lambda tx: tx.count(table))
+
+
+async def test_the_whole_guide_over_http(client, opened):
+    status, answer = await post(client, {"start": ""})
+    assert status == 200
+    assert "trợ lý tự động" in texts(answer)
+    for label in ("Đồng ý", "Đồng Tâm", "Tổ dân phố 3", "Hướng dẫn 5 bước tích hợp thẻ BHYT"):
+        _, answer = await post(client, {"choice": buttons(answer)[label]})
+    for typed in ("1", "có", "ok"):
+        _, answer = await post(client, {"text": typed})
+    for step in range(1, 5):
+        assert f"Bước {step}:" in texts(answer)
+        _, answer = await post(client, {"choice": buttons(answer)["Xong, sang bước tiếp"]})
+    assert 'Màn hình có hiện "Gửi yêu cầu thành công" không?' in texts(answer)
+    _, answer = await post(client, {"text": "1"})
+    assert "Lịch sử" in texts(answer)
+    store, _ = opened
+    kinds = await store.run(
+        lambda tx: [r["kind"] for r in tx.db.query("SELECT kind FROM events ORDER BY id")]
+    )
+    assert kinds.count("step_reached") == 5
+    assert kinds[-1] == "outcome"
+
+
+async def test_replies_are_plain_json_with_text_buttons_and_image_url(client):
+    await post(client, {"start": ""})
+    await post(client, {"text": "2"})
+    _, answer = await post(client, {"text": "/video"})
+    (qr,) = [reply for reply in answer["replies"] if reply["image_url"]]
+    assert qr["image_url"] == "/media/qr/video.png"
+    assert all(isinstance(reply["text"], str) for reply in answer["replies"])
+    assert all(set(b) == {"id", "label"} for reply in answer["replies"] for b in reply["buttons"])
+
+
+async def test_a_retried_tap_with_the_same_id_gets_the_same_replies(client, opened):
+    await post(client, {"start": ""})
+    first = await post(client, {"text": "1", "id": "tap-1"})
+    again = await post(client, {"text": "1", "id": "tap-1"})
+    assert first == again
+    assert await count(opened, "conversations") == 1
+    store, _ = opened
+    consents = await store.run(
+        lambda tx: tx.db.execute("SELECT COUNT(*) FROM events WHERE kind = 'consent_given'")
+    )
+    assert consents.fetchone()[0] == 1
+
+
+async def test_the_cookie_is_random_httponly_and_lax(client):
+    response = await client.post("/api/chat", json={"start": ""})
+    cookie = response.cookies[COOKIE]
+    assert len(cookie.value) >= 22
+    assert cookie["httponly"]
+    assert cookie["samesite"] == "Lax"
+    assert not cookie["secure"]
+    other = TestClient(client.server)
+    await other.start_server()
+    try:
+        second = await other.post("/api/chat", json={"start": ""})
+        assert second.cookies[COOKIE].value != cookie.value
+    finally:
+        await other.close()
+
+
+async def test_the_cookie_is_secure_behind_https(tmp_path, opened):
+    settings = load_settings(
+        {"BOT_DB_PATH": str(tmp_path / "x.sqlite3"), "PUBLIC_URL": "https://xa.example.vn"}, None
+    )
+    store, content = opened
+    async with TestClient(TestServer(build_app(settings, content, store), host="127.0.0.1")) as client:
+        response = await client.post("/api/chat", json={"start": ""})
+        assert response.cookies[COOKIE]["secure"]
+
+
+async def test_reload_shows_the_conversation_so_far(client):
+    assert (await (await client.get("/api/history")).json()) == {"replies": []}
+    await post(client, {"start": ""})
+    await post(client, {"text": "1"})
+    history = await (await client.get("/api/history")).json()
+    assert history["replies"][0]["text"].startswith("Xin chào")
+    assert buttons(history)["Đồng Tâm"] == "area:dong-tam"
+
+
+async def test_a_village_link_starts_with_that_village(client):
+    _, answer = await post(client, {"start": "v_nhuco-na-roong"})
+    _, answer = await post(client, {"choice": buttons(answer)["Đồng ý"]})
+    assert "Bạn ở Nà Roòng, đúng không?" in texts(answer)
+
+
+async def test_next_person_gets_a_fresh_cookie_and_keeps_the_village_link(client):
+    await post(client, {"start": ""})
+    old = client.session.cookie_jar.filter_cookies(client.make_url("/"))[COOKIE].value
+    response = await client.get("/next?village=ttcm-to-2", allow_redirects=False)
+    assert response.status == 303
+    assert response.headers["Location"] == "/?village=ttcm-to-2"
+    assert response.cookies[COOKIE].value != old
+    assert (await client.get("/next?village=../etc", allow_redirects=False)).headers["Location"] == "/"
+
+
+async def test_the_page_is_utf8_html(client):
+    response = await client.get("/?village=ttcm-to-1")
+    assert response.status == 200
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert '<meta charset="utf-8">' in await response.text()
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        pytest.param("{not json", "không hợp lệ", id="malformed JSON"),
+        pytest.param("[1, 2]", "không hợp lệ", id="not an object"),
+        pytest.param("{}", "không hợp lệ", id="nothing to say"),
+        pytest.param('{"text": 5}', "không hợp lệ", id="text not a string"),
+        pytest.param('{"choice": "' + "x" * 65 + '"}', "không hợp lệ", id="button id over 64 bytes"),
+        pytest.param('{"start": "v_../../x"}', "không hợp lệ", id="start payload with odd characters"),
+        pytest.param('{"text": "hi", "id": "' + "i" * 65 + '"}', "không hợp lệ", id="client id too long"),
+        pytest.param('{"text": "' + "a" * 1001 + '"}', "dài quá", id="text over 1,000 characters"),
+    ],
+)
+async def test_bad_requests_get_a_vietnamese_400_and_store_nothing(client, opened, body, message):
+    status, answer = await post(client, body, **{"Content-Type": "application/json"})
+    assert status == 400
+    assert message in answer["error"]
+    assert await count(opened, "inbox") == 0
+
+
+async def test_a_body_over_16_kib_is_refused(client, opened):
+    status, answer = await post(client, '{"text": "' + "a" * 17_000 + '"}')
+    assert status == 413
+    assert "quá lớn" in answer["error"]
+    assert await count(opened, "inbox") == 0
+
+
+async def test_text_of_exactly_1000_characters_is_fine(client):
+    status, _ = await post(client, {"text": "a" * 1000})
+    assert status == 200
+
+
+async def _limited_client(tmp_path, opened, **values: str) -> TestClient:
+    settings = load_settings({"BOT_DB_PATH": str(tmp_path / "r.sqlite3"), **values}, None)
+    store, content = opened
+    client = TestClient(TestServer(build_app(settings, content, store), host="127.0.0.1"))
+    await client.start_server()
+    return client
+
+
+async def test_per_browser_rate_limit_answers_429_in_vietnamese(tmp_path, opened):
+    client = await _limited_client(tmp_path, opened, WEB_RATE_PER_MINUTE="3")
+    try:
+        statuses = [(await client.post("/api/chat", json={"text": "hi"})).status for _ in range(3)]
+        response = await client.post("/api/chat", json={"text": "hi"})
+        assert statuses == [200, 200, 200]
+        assert response.status == 429
+        assert "nhanh quá" in (await response.json())["error"]
+        assert int(response.headers["Retry-After"]) >= 1
+        assert await count(opened, "inbox") == 3
+    finally:
+        await client.close()
+
+
+async def test_per_address_limit_counts_every_browser_of_one_address(tmp_path, opened):
+    client = await _limited_client(tmp_path, opened, WEB_RATE_PER_MINUTE_PER_ADDRESS="2")
+    try:
+        statuses = []
+        for _ in range(3):
+            client.session.cookie_jar.clear()
+            statuses.append((await client.post("/api/chat", json={"start": ""})).status)
+        assert statuses == [200, 200, 429]
+    finally:
+        await client.close()
+
+
+async def test_forwarded_for_counts_only_from_the_trusted_proxy(tmp_path, opened):
+    untrusted = await _limited_client(tmp_path, opened, WEB_RATE_PER_MINUTE_PER_ADDRESS="1")
+    try:
+        first = await untrusted.post("/api/chat", json={"start": ""}, headers={"X-Forwarded-For": "10.0.0.1"})
+        second = await untrusted.post(
+            "/api/chat", json={"start": ""}, headers={"X-Forwarded-For": "10.0.0.2"}
+        )
+        assert (first.status, second.status) == (200, 429), "a forged header does not dodge the limit"
+    finally:
+        await untrusted.close()
+    trusted = await _limited_client(
+        tmp_path, opened, WEB_RATE_PER_MINUTE_PER_ADDRESS="1", TRUSTED_PROXY="127.0.0.1"
+    )
+    try:
+        first = await trusted.post(
+            "/api/chat", json={"start": ""}, headers={"X-Forwarded-For": "1.2.3.4, 10.0.0.1"}
+        )
+        second = await trusted.post("/api/chat", json={"start": ""}, headers={"X-Forwarded-For": "10.0.0.2"})
+        third = await trusted.post("/api/chat", json={"start": ""}, headers={"X-Forwarded-For": "10.0.0.2"})
+        assert (first.status, second.status, third.status) == (200, 200, 429)
+    finally:
+        await trusted.close()
+
+
+def _png_size(body: bytes) -> tuple[int, int]:
+    width, height, _, _ = png.Reader(file=io.BytesIO(body)).read()
+    return width, height
+
+
+async def test_qr_images_are_pngs_and_unknown_names_are_404(client):
+    video = await client.get("/media/qr/video.png")
+    assert (video.status, video.headers["Content-Type"]) == (200, "image/png")
+    assert min(_png_size(await video.read())) >= 200
+    village = await client.get("/media/qr/village/ttcm-to-1.png")
+    assert village.status == 200
+    assert await village.read() != await (await client.get("/media/qr/village/ttcm-to-2.png")).read()
+    for path in (
+        "/media/qr/village/no-such-place.png",
+        "/media/qr/other.png",
+        "/media/content/..%2f..%2fpyproject.toml",
+    ):
+        assert (await client.get(path)).status == 404, path
+
+
+async def test_office_screenshots_are_served_from_their_folder_only(client, tmp_path, monkeypatch):
+    response = await client.get("/media/content/README.md")
+    assert response.status == 404, "only images"
+    assert (await client.get("/media/content/%2e%2e/guide.toml")).status == 404
+
+
+async def test_healthz(client):
+    response = await client.get("/healthz")
+    assert (response.status, await response.json()) == (200, {"ok": True})
