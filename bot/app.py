@@ -91,7 +91,7 @@ def build_app(
     app = web.Application(client_max_size=MAX_BODY)
     app[_STORE] = store
     service = ConversationService(store, content, clock)
-    app.add_routes(WebChannel(service, settings, content).routes())
+    WebChannel(service, settings, content).setup(app)
     app.add_routes(Media(content, public_base(settings)).routes())
     app.add_routes([web.get("/healthz", healthz)])
 

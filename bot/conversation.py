@@ -31,11 +31,17 @@ def timestamp(moment: datetime) -> str:
 
 
 def reply_to_dict(reply: Reply) -> dict[str, Any]:
-    return {"text": reply.text, "buttons": [[b.id, b.label] for b in reply.buttons], "image": reply.image}
+    return {
+        "text": reply.text,
+        "buttons": [[b.id, b.label] for b in reply.buttons],
+        "image": reply.image,
+        "wants_text": reply.wants_text,
+    }
 
 
 def reply_from_dict(data: dict[str, Any]) -> Reply:
-    return Reply(data["text"], tuple(Button(i, label) for i, label in data["buttons"]), data.get("image"))
+    buttons = tuple(Button(i, label) for i, label in data["buttons"])
+    return Reply(data["text"], buttons, data.get("image"), bool(data.get("wants_text")))
 
 
 @dataclass(frozen=True, slots=True)

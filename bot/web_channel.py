@@ -7,6 +7,7 @@ own conversation, so it needs no CSRF token. Replies come back in the HTTP answe
 transition has been committed; a retried tap with the same client id gets the same replies.
 """
 
+import html
 import json
 import re
 import secrets
@@ -33,6 +34,8 @@ _PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{0,64}$")
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 _VILLAGE = re.compile(r"^[a-z0-9-]{1,40}$")
 _dumps = partial(json.dumps, ensure_ascii=False)
+_PAGE = "web.page."
+_MARKER = re.compile(r"\{\{(web\.page\.[a-z_]+)\}\}")
 
 
 class ChatRequest(BaseModel):
@@ -71,7 +74,23 @@ def reply_json(reply: Reply) -> dict[str, Any]:
         "text": reply.text,
         "buttons": [{"id": b.id, "label": b.label} for b in reply.buttons],
         "image_url": image_url(reply.image),
+        "wants_text": reply.wants_text,
     }
+
+
+def render_page(template: str, content: Content) -> str:
+    """The page with its `{{web.page.*}}` words from the content (HTML-escaped), and every
+    `web.page` text as JSON for the script (`</` escaped so it cannot close the script tag)."""
+    page_keys = [key for key in content.texts if key.startswith(_PAGE)]
+    texts = {key.removeprefix(_PAGE): content.text(key) for key in page_keys}
+    filled = _MARKER.sub(lambda m: html.escape(content.text(m.group(1))), template)
+    return filled.replace("{{texts}}", _dumps(texts).replace("</", "<\\/"))
+
+
+async def _no_cache_for_static(request: web.Request, response: web.StreamResponse) -> None:
+    """Phones must not keep an old chat.js after an update: revalidate (the ETag makes it cheap)."""
+    if request.path.startswith("/static/"):
+        response.headers["Cache-Control"] = "no-cache"
 
 
 class WebChannel:
@@ -85,6 +104,11 @@ class WebChannel:
         self.max_age = settings.retention_days * 86_400
         self.per_browser = RateLimiter(settings.web_rate_per_minute)
         self.per_address = RateLimiter(settings.web_rate_per_minute_per_address)
+        self.html = render_page((STATIC_DIR / "index.html").read_text(encoding="utf-8"), content)
+
+    def setup(self, app: web.Application) -> None:
+        app.add_routes(self.routes())
+        app.on_response_prepare.append(_no_cache_for_static)
 
     def routes(self) -> list[web.AbstractRouteDef]:
         return [
@@ -95,10 +119,9 @@ class WebChannel:
             web.static("/static", STATIC_DIR),
         ]
 
-    async def page(self, _: web.Request) -> web.FileResponse:
-        return web.FileResponse(
-            STATIC_DIR / "index.html",
-            headers={"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-cache"},
+    async def page(self, _: web.Request) -> web.Response:
+        return web.Response(
+            text=self.html, content_type="text/html", charset="utf-8", headers={"Cache-Control": "no-cache"}
         )
 
     async def next_person(self, request: web.Request) -> web.Response:

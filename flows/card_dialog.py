@@ -122,7 +122,7 @@ def ask_card(turn: Turn) -> None:
     options = [("menu", turn.label("common.menu"))]
     if turn.state.card_from == Step.GUIDE_4:
         options.insert(0, ("back", turn.label("card.back_to_step4")))
-    turn.question(turn.content.text("card.ask"), options)
+    turn.question(turn.content.text("card.ask"), options, wants_text=True)
 
 
 def answer_card(turn: Turn, name: str) -> None:

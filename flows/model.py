@@ -78,11 +78,13 @@ class Button:
 @dataclass(frozen=True, slots=True)
 class Reply:
     """One message to show. `image` names an image (for example "qr:video") that each channel
-    renders its own way; `buttons` may be shown as buttons or as a numbered list."""
+    renders its own way; `buttons` may be shown as buttons or as a numbered list; `wants_text`
+    when the question expects a typed answer (a card number), so a channel can offer the keyboard."""
 
     text: str
     buttons: tuple[Button, ...] = ()
     image: str | None = None
+    wants_text: bool = False
 
 
 @dataclass(frozen=True, slots=True)

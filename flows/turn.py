@@ -55,7 +55,13 @@ class Turn:
     def label(self, key: str) -> str:
         return self.content.text(key)
 
-    def question(self, text: str, options: Sequence[tuple[str, str]], image: str | None = None) -> None:
+    def question(
+        self,
+        text: str,
+        options: Sequence[tuple[str, str]],
+        image: str | None = None,
+        wants_text: bool = False,
+    ) -> None:
         """Ask `text` offering `options` as (name, label); remember them for typed answers.
 
         The button id is "<step>:<name>", so a button pressed after the question has changed is
@@ -66,4 +72,4 @@ class Turn:
             if len(button.id.encode()) > MAX_BUTTON_ID_BYTES:
                 raise ValueError(f"button id too long: {button.id!r}")
         self.state.offered = [[b.id, b.label] for b in buttons]
-        self.replies.append(Reply(text, buttons, image))
+        self.replies.append(Reply(text, buttons, image, wants_text))

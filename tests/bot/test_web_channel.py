@@ -2,6 +2,8 @@
 the cookie, abuse limits (nothing stored for a rejected request), images and health."""
 
 import io
+import json
+from dataclasses import replace
 
 import png
 import pytest
@@ -9,7 +11,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import build_app
 from bot.settings import load_settings
-from bot.web_channel import COOKIE
+from bot.web_channel import COOKIE, render_page
 
 
 async def post(client: TestClient, body: dict | str, **headers: str) -> tuple[int, dict]:
@@ -129,11 +131,38 @@ async def test_next_person_gets_a_fresh_cookie_and_keeps_the_village_link(client
     assert (await client.get("/next?village=../etc", allow_redirects=False)).headers["Location"] == "/"
 
 
-async def test_the_page_is_utf8_html(client):
+async def test_the_page_is_utf8_html_with_its_words_from_the_content(client, opened):
     response = await client.get("/?village=ttcm-to-1")
     assert response.status == 200
     assert response.headers["Content-Type"] == "text/html; charset=utf-8"
-    assert '<meta charset="utf-8">' in await response.text()
+    page = await response.text()
+    assert '<meta charset="utf-8">' in page
+    assert "<title>Trợ lý tích hợp thẻ BHYT vào VNeID</title>" in page
+    assert "{{" not in page
+    _, content = opened
+    texts = json.loads(page.split('<script id="texts" type="application/json">')[1].split("</script>")[0])
+    assert texts["offline"] == content.text("web.page.offline")
+
+
+def test_page_words_are_escaped(content):
+    texts = {**content.texts, "web.page.title": '<script>alert("x")</script>', "web.page.send": "</script>"}
+    page = render_page("<h1>{{web.page.title}}</h1><script>{{texts}}</script>", replace(content, texts=texts))
+    assert "<h1>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;</h1>" in page
+    assert page.count("</script>") == 1, "the JSON cannot close the script element"
+
+
+async def test_static_files_are_revalidated(client):
+    response = await client.get("/static/chat.js")
+    assert response.status == 200
+    assert response.headers["Cache-Control"] == "no-cache"
+
+
+async def test_the_card_question_asks_for_typing(client):
+    await post(client, {"start": ""})
+    await post(client, {"text": "2"})
+    _, answer = await post(client, {"text": "/kiemtra"})
+    assert answer["replies"][-1]["wants_text"] is True
+    assert all(reply["wants_text"] is False for reply in answer["replies"][:-1])
 
 
 @pytest.mark.parametrize(

@@ -98,12 +98,18 @@ def test_the_rules_catch_what_they_are_for(reply, problem):
 
 
 def _named_in_bot(keys: set[str]) -> set[str]:
-    """Content keys the channels use themselves (error pages, the apology after a failure)."""
+    """Content keys the channels use themselves (error pages, the apology after a failure) and the
+    web page's own words: `{{web.page.x}}` in index.html, `SAY.x` in chat.js."""
     literals = set()
     for path in (ROOT / "bot").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 literals.add(node.value)
+    static = ROOT / "bot" / "static"
+    literals |= set(re.findall(r"\{\{(web\.page\.[a-z_]+)\}\}", (static / "index.html").read_text("utf-8")))
+    literals |= {
+        f"web.page.{name}" for name in re.findall(r"\bSAY\.(\w+)", (static / "chat.js").read_text("utf-8"))
+    }
     return keys & literals
 
 
