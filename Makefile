@@ -27,6 +27,7 @@ test: lint
 
 bench: $(STAMP)
 	$(PY) bench/run.py
+	$(PY) bench/web.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

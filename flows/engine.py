@@ -19,7 +19,6 @@ no clock (the caller passes `now`), no I/O, standard library only.
 
 import secrets
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import datetime, timedelta
 
 from flows import card_dialog, faq, menu, onboarding
@@ -51,7 +50,7 @@ def handle(
     new_ref: Callable[[], str] = _new_ref,
 ) -> Transition:
     """Answer one inbound message. `state` is None for a person never seen before."""
-    state = FlowState(person=new_ref()) if state is None else replace(state, offered=[*state.offered])
+    state = FlowState(person=new_ref()) if state is None else state.copy()
     turn = Turn(state, content, now)
     if state.step is not Step.NEW and _idle(state, now):
         _restart_after_idle(turn, quiet=_is_start(inbound))

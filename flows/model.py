@@ -6,7 +6,7 @@ stored between messages, so it must round-trip through JSON exactly.
 """
 
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -120,16 +120,30 @@ class FlowState:
     reminders_off: bool = False
     last_at: str | None = None
 
+    def copy(self) -> "FlowState":
+        """An independent copy for one transition (the caller's state is never changed)."""
+        new = object.__new__(FlowState)
+        for name in _STATE_FIELDS:
+            object.__setattr__(new, name, getattr(self, name))
+        new.offered = [*self.offered]
+        return new
+
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
+        """Every field, flat (no deep copy: the values are already JSON-safe)."""
+        return json.dumps(
+            {name: getattr(self, name) for name in _STATE_FIELDS}, ensure_ascii=False, sort_keys=True
+        )
 
     @classmethod
     def from_json(cls, raw: str) -> "FlowState":
+        """Unknown keys (from a newer or older version) are ignored; missing ones get defaults."""
         data: dict[str, Any] = json.loads(raw)
-        known = {f.name for f in fields(cls)}
-        state = cls(**{k: v for k, v in data.items() if k in known})
+        state = cls(**{name: value for name, value in data.items() if name in _STATE_FIELDS})
         state.step = Step(state.step)
         return state
+
+
+_STATE_FIELDS = frozenset(f.name for f in fields(FlowState))
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,9 +2,9 @@
 
 Why one writer: SQLite allows one writer at a time, and sqlite-utils is synchronous. A single thread
 owns the connection (datasette's pattern); async code submits jobs and awaits them, so the event
-loop never blocks on the disk. Jobs that arrive together share one transaction (group commit), each
-inside its own savepoint: one failing job rolls back alone, and every job's changes are committed
-before its caller gets the result, so nothing is answered that is not durable.
+loop never blocks on the disk. Jobs that arrive together share one transaction (group commit), and
+every job's changes are committed before its caller gets the result, so nothing is answered that is
+not durable. If a job fails, its batch is rolled back and re-run job by job, so it fails alone.
 
 This package is the only place that imports `sqlite_utils`.
 """
@@ -30,6 +30,8 @@ T = TypeVar("T")
 #: Jobs committed together at most; keeps one slow batch from delaying the next callers long.
 MAX_BATCH = 64
 _STOP = object()
+#: A finished job: where its caller waits, its result, or its error.
+_Outcome = tuple[Any, Any, BaseException | None]
 
 
 def village_rows(villages: list[Village]) -> list[dict[str, Any]]:
@@ -92,18 +94,24 @@ class Store:
 
     def submit(self, job: Callable[[Tx], T]) -> "Future[T]":
         """Runs `job` on the writer thread inside a transaction; the future resolves after COMMIT."""
-        if self._thread is None:
-            raise RuntimeError("the store is not open")
         future: Future[T] = Future()
-        self._jobs.put((job, future))
+        self._put(job, future)
         return future
 
     async def run(self, job: Callable[[Tx], T]) -> T:
-        return await asyncio.wrap_future(self.submit(job))
+        """Awaitable `submit`: the writer wakes the event loop once per batch, not once per job."""
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._put(job, future)
+        return await future
 
     def call(self, job: Callable[[Tx], T]) -> T:
         """Blocking form of `run`, for command-line tools."""
         return self.submit(job).result()
+
+    def _put(self, job: Callable[[Tx], Any], sink: "Future[Any] | asyncio.Future[Any]") -> None:
+        if self._thread is None:
+            raise RuntimeError("the store is not open")
+        self._jobs.put((job, sink))
 
     def _run(self) -> None:
         try:
@@ -132,28 +140,58 @@ class Store:
             except queue.Empty:
                 break
         stop = any(item is _STOP for item in batch)
-        jobs = [item for item in batch if item is not _STOP and item[1].set_running_or_notify_cancel()]
-        if not jobs:
-            return not stop
-        outcomes: list[tuple[Future[Any], Any, BaseException | None]] = []
-        db.execute("BEGIN IMMEDIATE")
-        for job, future in jobs:
-            try:
-                with db.atomic():
-                    outcomes.append((future, job(tx), None))
-            except Exception as error:
-                outcomes.append((future, None, error))
-        try:
-            db.execute("COMMIT")
-        except sqlite3.Error as error:
-            db.rollback()
-            outcomes = [(future, None, error) for future, _, _ in outcomes]
-        for future, result, error in outcomes:
-            if error is None:
-                future.set_result(result)
-            else:
-                future.set_exception(error)
+        jobs = [item for item in batch if item is not _STOP and _wanted(item[1])]
+        if jobs:
+            _settle(self._commit(db, tx, jobs))
         return not stop
+
+    def _commit(self, db: Database, tx: Tx, jobs: list[tuple[Callable[[Tx], Any], Any]]) -> list[_Outcome]:
+        """All jobs in one transaction. If one fails, the batch rolls back and every job runs again
+        alone, so a failing job fails by itself and the others still commit."""
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            results = [job(tx) for job, _ in jobs]
+            db.execute("COMMIT")
+        except Exception as error:
+            db.rollback()
+            if len(jobs) == 1:
+                return [(jobs[0][1], None, error)]
+            return [outcome for single in jobs for outcome in self._commit(db, tx, [single])]
+        return [(sink, result, None) for (_, sink), result in zip(jobs, results, strict=True)]
+
+
+def _wanted(sink: "Future[Any] | asyncio.Future[Any]") -> bool:
+    """False for a blocking caller that cancelled before the job started."""
+    return sink.set_running_or_notify_cancel() if isinstance(sink, Future) else True
+
+
+def _settle(outcomes: list[_Outcome]) -> None:
+    """Resolves blocking callers at once, and each event loop's callers in one call."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[_Outcome]] = {}
+    for outcome in outcomes:
+        sink = outcome[0]
+        if isinstance(sink, Future):
+            _resolve(outcome)
+        else:
+            by_loop.setdefault(sink.get_loop(), []).append(outcome)
+    for loop, waiting in by_loop.items():
+        if not loop.is_closed():
+            loop.call_soon_threadsafe(_resolve_all, waiting)
+
+
+def _resolve_all(outcomes: list[_Outcome]) -> None:
+    for outcome in outcomes:
+        _resolve(outcome)
+
+
+def _resolve(outcome: _Outcome) -> None:
+    sink, result, error = outcome
+    if sink.done():
+        return
+    if error is None:
+        sink.set_result(result)
+    else:
+        sink.set_exception(error)
 
 
 def backup(path: Path, target: Path) -> None:

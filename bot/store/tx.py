@@ -6,7 +6,6 @@ message, a card number, a name or a phone number.
 """
 
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,7 +43,8 @@ class Tx:
 
     def earlier_replies(self, channel: str, chat_key: str, external_id: str) -> list[dict[str, Any]]:
         rows = self.db.execute(
-            "SELECT o.reply FROM outbox o JOIN inbox i ON o.inbound_id = i.id "
+            "SELECT o.reply FROM inbox i JOIN outbox o "
+            "ON o.channel = i.channel AND o.chat_key = i.chat_key AND o.inbound_id = i.id "
             "WHERE i.channel = ? AND i.chat_key = ? AND i.external_id = ? ORDER BY o.id",
             [channel, chat_key, external_id],
         ).fetchall()
@@ -79,30 +79,43 @@ class Tx:
             [channel, user_key, person_ref, village, int(consent), at],
         )
 
-    def record_events(self, channel: str, at: str, events: Iterable[dict[str, Any]]) -> None:
-        for event in events:
-            self.db.execute(
-                "INSERT INTO events (at, channel, kind, village, person, data) VALUES (?, ?, ?, ?, ?, ?)",
-                [at, channel, event["kind"], event["village"], event["person"], _json(event["data"])],
-            )
+    def record_events(self, channel: str, at: str, events: list[dict[str, Any]]) -> None:
+        if events:
+            rows = [[at, channel, e["kind"], e["village"], e["person"], _json(e["data"])] for e in events]
+            self._insert("events", ("at", "channel", "kind", "village", "person", "data"), rows)
 
     def queue_replies(
         self,
         channel: str,
         chat_key: str,
         inbound_id: int | None,
-        replies: Iterable[dict[str, Any]],
+        replies: list[dict[str, Any]],
         at: str,
         delivered: bool,
     ) -> None:
         """Replies to deliver (`pending`), or already delivered in the HTTP answer (`sent`)."""
         status, sent_at = ("sent", at) if delivered else ("pending", None)
-        for reply in replies:
-            self.db.execute(
-                "INSERT INTO outbox (channel, chat_key, inbound_id, reply, status, attempts, "
-                "next_attempt_at, created_at, sent_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?)",
-                [channel, chat_key, inbound_id, _json(reply), status, at, at, sent_at],
-            )
+        columns = (
+            "channel",
+            "chat_key",
+            "inbound_id",
+            "reply",
+            "status",
+            "next_attempt_at",
+            "created_at",
+            "sent_at",
+        )
+        rows = [[channel, chat_key, inbound_id, _json(reply), status, at, at, sent_at] for reply in replies]
+        if rows:
+            self._insert("outbox", columns, rows)
+
+    def _insert(self, table: str, columns: tuple[str, ...], rows: list[list[Any]]) -> None:
+        """Several rows in one statement: one step of SQLite instead of one per row."""
+        one = "(" + ", ".join("?" * len(columns)) + ")"
+        self.db.execute(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([one] * len(rows))}",
+            [value for row in rows for value in row],
+        )
 
     def history(self, channel: str, chat_key: str) -> list[dict[str, Any]]:
         rows = self.db.execute(
