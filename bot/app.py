@@ -11,6 +11,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from aiohttp import web
 
@@ -29,18 +30,13 @@ SHUTDOWN_SECONDS = 3.0
 _STORE: web.AppKey[Store] = web.AppKey("store", Store)
 
 
-def village_from_row(row: dict[str, object]) -> Village:
+def village_from_row(row: dict[str, Any]) -> Village:
+    """A village as the database keeps it (aliases joined with "|")."""
     aliases = tuple(a for a in str(row["aliases"] or "").split("|") if a)
     return Village(
-        str(row["code"]),
-        str(row["name"]),
-        str(row["area"]),
-        str(row["commune"] or ""),
-        str(row["province"] or ""),
-        aliases,
-        row["population"],  # type: ignore[arg-type]
-        row["target"],  # type: ignore[arg-type]
-    )
+        row["code"], row["name"], row["area"], row["commune"] or "", row["province"] or "", aliases,
+        row["population"], row["target"],
+    )  # fmt: skip
 
 
 def open_store(settings: Settings) -> tuple[Store, Content]:
@@ -61,9 +57,14 @@ def purge_cutoff(now: datetime, settings: Settings) -> str:
 
 
 async def _purge_daily(store: Store, settings: Settings, clock: Callable[[], datetime]) -> None:
+    """Deletes per-person rows past the retention period, at start and then daily; a failed round
+    is logged and tried again the next day."""
     while True:
-        counts = await store.run(lambda tx: tx.purge(purge_cutoff(clock(), settings)))
-        log.info("retention purge: %s", counts)
+        try:
+            counts = await store.run(lambda tx: tx.purge(purge_cutoff(clock(), settings)))
+            log.info("retention purge: %s", counts)
+        except Exception:
+            log.exception("retention purge failed; trying again in a day")
         await asyncio.sleep(PURGE_EVERY.total_seconds())
 
 

@@ -12,15 +12,14 @@ import asyncio
 import logging
 import secrets
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
 from bot.redact import mask_digits
 from bot.store import Store, Tx
-from flows import Button, Content, FlowState, Inbound, Reply, handle
-from flows.engine import IDLE_RESTART
+from flows import Button, Content, FlowEvent, FlowState, Inbound, Reply, handle
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +58,8 @@ class ChatLocks:
         self._locks: dict[tuple[str, str], tuple[asyncio.Lock, int]] = {}
 
     async def __call__(self, key: tuple[str, str], work: Callable[[], Any]) -> Any:
-        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        held = self._locks.get(key)
+        lock, users = held if held is not None else (asyncio.Lock(), 0)
         self._locks[key] = (lock, users + 1)
         try:
             async with lock:
@@ -117,8 +117,8 @@ class ConversationService:
         if inbound_id is None:
             return Answer([reply_from_dict(r) for r in tx.earlier_replies(channel, chat, external_id)], True)
         raw = tx.load_state(channel, chat)
-        state = FlowState.from_json(raw) if raw else None
         try:
+            state = _readable(raw, tx, inbound, at)
             transition = handle(state, inbound, self.content, now)
         except Exception as error:  # a poison message must never block the chat
             log.exception("flow failed on a %s message in %s; kept as a dead letter", inbound.kind, channel)
@@ -126,17 +126,38 @@ class ConversationService:
             replies = [Reply(self.content.text("misc.error"))]
             tx.queue_replies(channel, chat, inbound_id, map(reply_to_dict, replies), at, inline)
             return Answer(replies)
-        events = [asdict(event) for event in transition.events]
+        events = [_event_row(event) for event in transition.events]
         tx.record_events(channel, at, events)
         new = transition.state
-        if any(event["kind"] == "data_erased" for event in events):
+        erased = any(event["kind"] == "data_erased" for event in events)
+        if erased:
             tx.erase(channel, chat, inbound.user_key)
         else:
-            tx.save_state(channel, chat, inbound.user_key, new.to_json(), at, timestamp(now + IDLE_RESTART))
+            tx.save_state(channel, chat, inbound.user_key, new.to_json(), at)
             if new.consent:
-                tx.remember_person(channel, inbound.user_key, new.person, new.village, True, at)
-        tx.queue_replies(channel, chat, inbound_id, map(reply_to_dict, transition.replies), at, inline)
+                tx.remember_person(channel, inbound.user_key, new.person, new.village, at)
+        if not (erased and inline):  # after erasing, a web reply leaves no row behind
+            tx.queue_replies(channel, chat, inbound_id, map(reply_to_dict, transition.replies), at, inline)
         return Answer(list(transition.replies))
+
+
+def _readable(raw: str | None, tx: Tx, inbound: Inbound, at: str) -> FlowState | None:
+    """The stored state, or None (a fresh start) when it can no longer be read (a state written by
+    a version that had a step this one lacks): kept as a dead letter, the chat is not stuck."""
+    if raw is None:
+        return None
+    try:
+        return FlowState.from_json(raw)
+    except (ValueError, TypeError) as error:
+        log.warning("unreadable state in %s; the conversation starts over", inbound.channel)
+        tx.dead_letter(
+            inbound.channel, inbound.chat_key, f"unreadable state: {error!r}", mask_digits(raw), at
+        )
+        return None
+
+
+def _event_row(event: FlowEvent) -> dict[str, Any]:
+    return {"kind": event.kind, "village": event.village, "person": event.person, "data": event.data}
 
 
 def _describe(inbound: Inbound) -> str:

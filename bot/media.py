@@ -60,7 +60,7 @@ class Media:
     def routes(self) -> list[web.RouteDef]:
         return [
             web.get("/media/qr/video.png", self.video_qr),
-            web.get(r"/media/qr/village/{code:[a-z0-9-]{1,40}}.png", self.village_qr),
+            web.get("/media/qr/village/{code}.png", self.village_qr),
             web.get("/media/content/{name}", self.content_image),
         ]
 
@@ -72,7 +72,7 @@ class Media:
     async def village_qr(self, request: web.Request) -> web.Response:
         code = request.match_info["code"]
         if code not in self.content.places.by_code:
-            raise web.HTTPNotFound(text="Không có thôn / tổ dân phố này.")
+            raise web.HTTPNotFound(text=self.content.text("web.not_found"))
         png = qr_png(self.village_link(code))
         return web.Response(body=png, content_type="image/png", headers={"Cache-Control": _CACHE})
 
@@ -80,5 +80,5 @@ class Media:
         name = request.match_info["name"]
         path = (self.images_dir / name).resolve()
         if not _FILE_NAME.match(name) or path.parent != self.images_dir or not path.is_file():
-            raise web.HTTPNotFound(text="Không có ảnh này.")
+            raise web.HTTPNotFound(text=self.content.text("web.not_found"))
         return web.FileResponse(path, headers={"Content-Type": _TYPES[name.rsplit(".", 1)[1].lower()]})

@@ -9,7 +9,7 @@ CCCD or phone number, so it is masked whole.
 import logging
 import re
 
-_DIGIT_RUN = re.compile(r"\d(?:[ .\-]?\d){6,}")
+_DIGIT_RUN = re.compile(r"\d(?:[ .,/\-]?\d){6,}")
 MASK = "•"
 
 

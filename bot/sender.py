@@ -71,19 +71,18 @@ class Sender:
         self._wake.set()
 
     async def drain(self) -> int:
-        """Sends every reply that is due now; returns how many were sent."""
-        now = timestamp(self.clock())
-        rows = await self.store.run(lambda tx: tx.due_replies(self.channel, now))
-        held: set[str] = set()
+        """Sends every reply that is due now, each chat's in order; returns how many were sent.
+
+        The store hands out one reply per chat at a time (its oldest), so a reply that failed and
+        waits for a retry holds back the rest of its chat, and the loop ends when nothing is due."""
         sent = 0
-        for row in rows:
-            if row.chat_key in held:
-                continue
-            if await self._send(row):
-                sent += 1
-            else:
-                held.add(row.chat_key)
-        return sent
+        while True:
+            now = timestamp(self.clock())
+            rows = await self.store.run(lambda tx, now=now: tx.due_replies(self.channel, now))
+            if not rows:
+                return sent
+            for row in rows:
+                sent += await self._send(row)
 
     async def _send(self, row: OutboxRow) -> bool:
         try:
@@ -99,6 +98,10 @@ class Sender:
         except DeliveryError as error:
             permanent = f"permanent: {error}"
             await self.store.run(lambda tx: tx.mark_failed(row.id, permanent))
+            return False
+        except Exception as error:  # a bug or an unexpected library error: retry, never stop the sender
+            log.exception("%s delivery failed unexpectedly; will retry", self.channel)
+            await self._retry_or_fail(row, TransientError(f"unexpected: {error!r}"))
             return False
         at = timestamp(self.clock())
         await self.store.run(lambda tx: tx.mark_sent(row.id, at))

@@ -35,7 +35,7 @@ def _url(value: str, name: str) -> str:
         return value
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError(f"phải là địa chỉ web đầy đủ bắt đầu bằng https:// (đang là {value!r})")
+        raise ValueError(f"phải là địa chỉ web đầy đủ, ví dụ https://xa.example.vn (đang là {value!r})")
     return value.rstrip("/") if name == "public_url" else value
 
 
@@ -96,10 +96,6 @@ class Settings(BaseSettings):
         return value.upper() if isinstance(value, str) else value
 
     @property
-    def timezone(self) -> ZoneInfo:
-        return ZoneInfo(self.bot_timezone)
-
-    @property
     def secure_cookies(self) -> bool:
         return self.public_url.startswith("https://")
 
@@ -108,7 +104,7 @@ _PLAIN = {
     "int_parsing": "phải là số nguyên",
     "greater_than_equal": "phải lớn hơn hoặc bằng {ge}",
     "less_than_equal": "phải nhỏ hơn hoặc bằng {le}",
-    "literal_error": "phải là một trong: {expected}",
+    "literal_error": "phải là một trong: {choices}",
 }
 
 
@@ -117,19 +113,31 @@ def _plain(error: Any) -> str:
     if error["type"] == "value_error":
         return f"{name}: {error['msg'].removeprefix('Value error, ')}"
     template = _PLAIN.get(error["type"], error["msg"])
-    message = template.format(**error.get("ctx", {}))
+    context = dict(error.get("ctx", {}))
+    context["choices"] = context.get("expected", "").replace("'", "").replace(" or ", ", ")
+    message = template.format(**context)
     return f"{name}: {message} (đang là {error['input']!r})"
+
+
+#: Environment names that look like this helper's: a misspelling of one is reported, not ignored.
+_OURS = ("BOT_", "WEB_")
 
 
 def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | None = ENV_FILE) -> Settings:
     """Settings from `env_file` (if it exists) overridden by `environ` (default: the process
-    environment). Raises `SettingsError` listing every problem."""
+    environment). Raises `SettingsError` listing every problem, misspelled names included."""
     environ = os.environ if environ is None else environ
     names = set(Settings.model_fields)
     from_file = dotenv_values(env_file) if env_file and env_file.is_file() else {}
+    unknown = [k for k in from_file if k.lower() not in names]
+    unknown += [k for k in environ if k.upper().startswith(_OURS) and k.lower() not in names]
     values = {k.lower(): v for k, v in from_file.items() if k.lower() in names and v is not None}
     values |= {k.lower(): v for k, v in environ.items() if k.lower() in names}
+    problems = [f"{name}: không phải tên cấu hình nào (xem .env.example; sai chính tả?)" for name in unknown]
     try:
-        return Settings(**values)
+        settings = Settings(**values)
     except ValidationError as error:
-        raise SettingsError([_plain(e) for e in error.errors()]) from None
+        raise SettingsError(problems + [_plain(e) for e in error.errors()]) from None
+    if problems:
+        raise SettingsError(problems)
+    return settings

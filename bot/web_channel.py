@@ -23,6 +23,7 @@ from bot.media import image_url
 from bot.rate_limit import RateLimiter
 from bot.settings import Settings
 from flows import Content, Inbound, Reply
+from flows.places import CODE_PATTERN
 
 CHANNEL = "web"
 COOKIE = "vneid_helper"
@@ -31,8 +32,9 @@ MAX_BODY = 16 * 1024
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 _COOKIE_VALUE = re.compile(r"^[A-Za-z0-9_-]{22,64}$")
 _PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{0,64}$")
+#: A client message id is stored (to answer a retried tap once): it may not hold a number.
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
-_VILLAGE = re.compile(r"^[a-z0-9-]{1,40}$")
+_DIGIT_RUN = re.compile(r"\d{5,}")
 _dumps = partial(json.dumps, ensure_ascii=False)
 _PAGE = "web.page."
 _MARKER = re.compile(r"\{\{(web\.page\.[a-z_]+)\}\}")
@@ -64,7 +66,7 @@ class ChatRequest(BaseModel):
     @field_validator("id")
     @classmethod
     def _id(cls, value: str | None) -> str | None:
-        if value is not None and not _CLIENT_ID.match(value):
+        if value is not None and (not _CLIENT_ID.match(value) or _DIGIT_RUN.search(value)):
             raise ValueError("id")
         return value
 
@@ -128,7 +130,7 @@ class WebChannel:
         """The "Người tiếp theo" link: a fresh conversation in the same browser (a volunteer
         helping several residents on one phone)."""
         village = request.query.get("village", "")
-        redirect = web.HTTPSeeOther(f"/?village={village}" if _VILLAGE.match(village) else "/")
+        redirect = web.HTTPSeeOther(f"/?village={village}" if CODE_PATTERN.match(village) else "/")
         self._set_cookie(redirect, secrets.token_urlsafe(18))
         raise redirect
 
@@ -136,6 +138,7 @@ class WebChannel:
         browser = request.cookies.get(COOKIE, "")
         if not _COOKIE_VALUE.match(browser):
             return web.json_response({"replies": []})
+        self._check_rate(request, browser)
         replies = await self.service.history(CHANNEL, browser)
         return web.json_response({"replies": [reply_json(r) for r in replies]}, dumps=_dumps)
 
@@ -167,13 +170,10 @@ class WebChannel:
         )
 
     def _check_rate(self, request: web.Request, browser: str) -> None:
-        address = self._address(request)
-        if not self.per_address.allow(address):
-            wait = str(self.per_address.retry_after(address))
-            raise self._fail(web.HTTPTooManyRequests, "web.too_fast", **{"Retry-After": wait})
-        if not self.per_browser.allow(browser):
-            wait = str(self.per_browser.retry_after(browser))
-            raise self._fail(web.HTTPTooManyRequests, "web.too_fast", **{"Retry-After": wait})
+        for limiter, key in ((self.per_address, self._address(request)), (self.per_browser, browser)):
+            if not limiter.allow(key):
+                wait = str(limiter.retry_after(key))
+                raise self._fail(web.HTTPTooManyRequests, "web.too_fast", **{"Retry-After": wait})
 
     def _address(self, request: web.Request) -> str:
         """The caller's address; `X-Forwarded-For` only counts when it comes from the trusted proxy."""

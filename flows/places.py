@@ -165,4 +165,7 @@ def load_villages_csv(path: Path) -> Places:
         missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or ())]
         if missing:
             raise PlacesError(f"{path.name}: thiếu cột {', '.join(missing)}")
-        return Places(parse_villages(reader))
+        try:
+            return Places(parse_villages(reader))
+        except PlacesError as error:
+            raise PlacesError(f"{path.name}:\n{error}") from None

@@ -39,8 +39,11 @@
     }
   }
 
+  // Letters only: the server keeps the id (to answer a retried tap once) and refuses digit runs.
   function newId() {
-    return "w" + Date.now().toString(36) + Math.random().toString(36).slice(2, 10);
+    let id = "w";
+    for (let i = 0; i < 20; i += 1) id += String.fromCharCode(97 + Math.floor(Math.random() * 26));
+    return id;
   }
 
   function request(url, options) {

@@ -10,6 +10,7 @@ This package is the only place that imports `sqlite_utils`.
 """
 
 import asyncio
+import logging
 import queue
 import sqlite3
 import threading
@@ -27,6 +28,7 @@ from flows.places import Village
 __all__ = ["OutboxRow", "Store", "Tx", "backup", "village_rows"]
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 #: Jobs committed together at most; keeps one slow batch from delaying the next callers long.
 MAX_BATCH = 64
 _STOP = object()
@@ -71,10 +73,12 @@ class Store:
         self._jobs: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._ready: Future[None] = Future()
+        self._stopped: BaseException | None = None
 
     def open(self) -> "Store":
         """Starts the writer: connects, applies migrations, loads the villages into an empty table."""
         self._ready = Future()
+        self._stopped = None
         self._thread = threading.Thread(target=self._run, name="store-writer", daemon=True)
         self._thread.start()
         self._ready.result()
@@ -111,7 +115,11 @@ class Store:
     def _put(self, job: Callable[[Tx], Any], sink: "Future[Any] | asyncio.Future[Any]") -> None:
         if self._thread is None:
             raise RuntimeError("the store is not open")
+        if self._stopped is not None:
+            raise RuntimeError("the store's writer has stopped") from self._stopped
         self._jobs.put((job, sink))
+        if self._stopped is not None:  # stopped while this job was queued
+            self._fail_waiting(self._stopped)
 
     def _run(self) -> None:
         try:
@@ -128,8 +136,23 @@ class Store:
         try:
             while self._serve(db, tx):
                 pass
+        except BaseException as error:  # nobody may wait forever on a writer that is gone
+            log.critical("the database writer stopped; every later request fails", exc_info=error)
+            self._stopped = error
+            self._fail_waiting(error)
         finally:
             db.close()
+
+    def _fail_waiting(self, error: BaseException) -> None:
+        failed: list[_Outcome] = []
+        while True:
+            try:
+                item = self._jobs.get_nowait()
+            except queue.Empty:
+                break
+            if item is not _STOP:
+                failed.append((item[1], None, RuntimeError(f"the store's writer has stopped: {error!r}")))
+        _settle(failed)
 
     def _serve(self, db: Database, tx: Tx) -> bool:
         """One group commit; False once asked to stop."""
@@ -141,8 +164,13 @@ class Store:
                 break
         stop = any(item is _STOP for item in batch)
         jobs = [item for item in batch if item is not _STOP and _wanted(item[1])]
-        if jobs:
-            _settle(self._commit(db, tx, jobs))
+        try:
+            outcomes = self._commit(db, tx, jobs) if jobs else []
+        except BaseException as error:  # the database itself failed (rollback impossible)
+            outcomes = [(sink, None, error) for _, sink in jobs]
+            _settle(outcomes)
+            raise
+        _settle(outcomes)
         return not stop
 
     def _commit(self, db: Database, tx: Tx, jobs: list[tuple[Callable[[Tx], Any], Any]]) -> list[_Outcome]:
@@ -152,10 +180,11 @@ class Store:
             db.execute("BEGIN IMMEDIATE")
             results = [job(tx) for job, _ in jobs]
             db.execute("COMMIT")
-        except Exception as error:
+        except BaseException as error:  # even SystemExit from a job fails only that job
             db.rollback()
             if len(jobs) == 1:
-                return [(jobs[0][1], None, error)]
+                failure = error if isinstance(error, Exception) else RuntimeError(f"the job raised {error!r}")
+                return [(jobs[0][1], None, failure)]
             return [outcome for single in jobs for outcome in self._commit(db, tx, [single])]
         return [(sink, result, None) for (_, sink), result in zip(jobs, results, strict=True)]
 

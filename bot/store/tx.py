@@ -6,6 +6,7 @@ message, a card number, a name or a phone number.
 """
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +27,7 @@ def _json(value: object) -> str:
 
 
 class Tx:
-    """The operations of one transaction (a savepoint inside the writer's group commit)."""
+    """The operations available to a job; the writer runs each job inside its group commit."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -56,32 +57,30 @@ class Tx:
         ).fetchone()
         return row[0] if row else None
 
-    def save_state(
-        self, channel: str, chat_key: str, user_key: str, state: str, at: str, expires_at: str
-    ) -> None:
+    def save_state(self, channel: str, chat_key: str, user_key: str, state: str, at: str) -> None:
+        """The conversation's state; `updated_at` is also what idle restarts and the purge count from."""
         self.db.execute(
-            "INSERT INTO conversations (channel, chat_key, user_key, state, updated_at, expires_at) "
-            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (channel, chat_key) DO UPDATE SET "
-            "user_key = excluded.user_key, state = excluded.state, updated_at = excluded.updated_at, "
-            "expires_at = excluded.expires_at",
-            [channel, chat_key, user_key, state, at, expires_at],
+            "INSERT INTO conversations (channel, chat_key, user_key, state, updated_at) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel, chat_key) DO UPDATE SET "
+            "user_key = excluded.user_key, state = excluded.state, updated_at = excluded.updated_at",
+            [channel, chat_key, user_key, state, at],
         )
 
     def remember_person(
-        self, channel: str, user_key: str, person_ref: str, village: str | None, consent: bool, at: str
+        self, channel: str, user_key: str, person_ref: str, village: str | None, at: str
     ) -> None:
-        """The person's row: only for people who consented (no names, no phone numbers)."""
+        """The row of a person who consented (only they have one; no names, no phone numbers)."""
         self.db.execute(
             "INSERT INTO people (channel, user_key, person_ref, village, consent, last_seen) "
-            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (channel, user_key) DO UPDATE SET "
-            "person_ref = excluded.person_ref, village = excluded.village, consent = excluded.consent, "
+            "VALUES (?, ?, ?, ?, 1, ?) ON CONFLICT (channel, user_key) DO UPDATE SET "
+            "person_ref = excluded.person_ref, village = excluded.village, consent = 1, "
             "last_seen = excluded.last_seen",
-            [channel, user_key, person_ref, village, int(consent), at],
+            [channel, user_key, person_ref, village, at],
         )
 
-    def record_events(self, channel: str, at: str, events: list[dict[str, Any]]) -> None:
-        if events:
-            rows = [[at, channel, e["kind"], e["village"], e["person"], _json(e["data"])] for e in events]
+    def record_events(self, channel: str, at: str, events: Iterable[dict[str, Any]]) -> None:
+        rows = [[at, channel, e["kind"], e["village"], e["person"], _json(e["data"])] for e in events]
+        if rows:
             self._insert("events", ("at", "channel", "kind", "village", "person", "data"), rows)
 
     def queue_replies(
@@ -89,7 +88,7 @@ class Tx:
         channel: str,
         chat_key: str,
         inbound_id: int | None,
-        replies: list[dict[str, Any]],
+        replies: Iterable[dict[str, Any]],
         at: str,
         delivered: bool,
     ) -> None:
@@ -142,17 +141,26 @@ class Tx:
 
     # --- delivery ----------------------------------------------------------------------------
 
+    #: A chat's oldest undelivered reply: the only one of that chat that may go out next.
+    _HEAD = (
+        "status = 'pending' AND channel = ? AND NOT EXISTS (SELECT 1 FROM outbox e "
+        "WHERE e.channel = o.channel AND e.chat_key = o.chat_key AND e.status = 'pending' AND e.id < o.id)"
+    )
+
     def due_replies(self, channel: str, now: str, limit: int = 50) -> list[OutboxRow]:
+        """Replies due now, at most one per chat (its oldest): a chat's replies leave in order,
+        and one waiting for a retry holds back the rest of its chat."""
         rows = self.db.execute(
-            "SELECT id, channel, chat_key, reply, attempts FROM outbox "
-            "WHERE status = 'pending' AND channel = ? AND next_attempt_at <= ? ORDER BY id LIMIT ?",
+            f"SELECT id, channel, chat_key, reply, attempts FROM outbox o WHERE {self._HEAD} "
+            "AND next_attempt_at <= ? ORDER BY id LIMIT ?",
             [channel, now, limit],
         ).fetchall()
         return [OutboxRow(r[0], r[1], r[2], json.loads(r[3]), r[4]) for r in rows]
 
     def next_due(self, channel: str) -> str | None:
+        """When the next reply of `channel` may go out (only chats' oldest replies count)."""
         row = self.db.execute(
-            "SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending' AND channel = ?", [channel]
+            f"SELECT MIN(next_attempt_at) FROM outbox o WHERE {self._HEAD}", [channel]
         ).fetchone()
         return row[0] if row else None
 

@@ -118,10 +118,9 @@ async def test_a_day_idle_starts_over_at_the_menu_from_the_stored_state(opened):
     clock = Clock()
     service = ConversationService(store, content, clock)
     await say(service, "xin chào", "1", "1", "3", "1", "1")
-    (row,) = await rows(store, "SELECT state, updated_at, expires_at FROM conversations")
-    assert datetime.fromisoformat(row["expires_at"]) - datetime.fromisoformat(row["updated_at"]) == timedelta(
-        hours=24
-    )
+    (row,) = await rows(store, "SELECT state, updated_at FROM conversations")
+    assert '"last_at"' in row["state"], "the time of the last message is stored, not kept in memory"
+    assert datetime.fromisoformat(row["updated_at"]) == clock.now
     restarted = ConversationService(store, content, clock)  # a new process: nothing in memory
     clock.now += timedelta(hours=25)
     replies = await say(restarted, "xong")
@@ -153,3 +152,19 @@ async def test_history_is_the_replies_in_order(service):
     history = await service.history("test", "c1")
     assert history[0].text.startswith("Xin chào")
     assert history[-1].buttons[0].id == f"{Step.AREA}:dong-tam"
+
+
+async def test_an_unreadable_stored_state_starts_the_chat_over(service):
+    await say(service, "xin chào", "1")
+    await service.store.run(lambda tx: tx.db.execute('UPDATE conversations SET state = \'{"step": "gone"}\''))
+    replies = await say(service, "1")
+    assert "Đồng ý" in [b.label for b in replies[-1].buttons], "a fresh welcome, not an error"
+    (letter,) = await rows(service.store, "SELECT error FROM dead_letters")
+    assert "unreadable state" in letter["error"]
+    assert "khu vực" in (await say(service, "1"))[-1].text, "and the chat goes on"
+
+
+async def test_erasing_on_the_web_leaves_no_row_for_that_chat(service):
+    await say(service, "xin chào", "1", "1", "3", "xoá dữ liệu", "Có, xoá dữ liệu")
+    for table in ("conversations", "people", "inbox", "outbox", "dead_letters"):
+        assert await rows(service.store, f"SELECT * FROM {table}") == [], table

@@ -77,6 +77,7 @@ def test_masking_keeps_short_numbers_and_hides_long_runs():
     assert mask_digits("số 0123 456 789 nhé") == "số •••••••••••• nhé"
     assert mask_digits("DN4010123456789") == "DN•••••••••••••"
     assert mask_digits("0912.345.678") == "••••••••••••"
+    assert mask_digits("001,090,012,345 và 0912/345/678") == "••••••••••••••• và ••••••••••••"
 
 
 def test_the_log_filter_masks_arguments_and_tracebacks():

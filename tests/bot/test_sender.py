@@ -97,8 +97,8 @@ async def test_a_permanent_failure_is_not_retried(store):
 
 
 async def test_a_block_is_an_opt_out_for_every_pending_reply_of_that_chat(store):
-    store.call(lambda tx: tx.save_state("tg", "a", "user-a", "{}", timestamp(T0), timestamp(T0)))
-    store.call(lambda tx: tx.remember_person("tg", "user-a", "ref", None, True, timestamp(T0)))
+    store.call(lambda tx: tx.save_state("tg", "a", "user-a", "{}", timestamp(T0)))
+    store.call(lambda tx: tx.remember_person("tg", "user-a", "ref", None, timestamp(T0)))
     platform = Platform()
     platform.failures["một"] = [BlockedError("403 bot was blocked by the user")]
     queue(store, "a", "một", "hai")
@@ -136,3 +136,27 @@ async def test_the_running_sender_wakes_when_told(store):
     with contextlib.suppress(asyncio.CancelledError):
         await task
     assert platform.delivered == [("a", "một")]
+
+
+async def test_a_held_reply_keeps_its_chat_waiting_however_often_the_sender_drains(store):
+    platform = Platform()
+    platform.failures["một"] = [TransientError("timeout")]
+    queue(store, "a", "một", "hai")
+    await sender(store, platform).drain()
+    await sender(store, platform).drain()
+    assert platform.delivered == [], "'hai' never overtakes 'một'"
+    due = store.call(lambda tx: tx.next_due("tg"))
+    assert datetime.fromisoformat(due) == T0 + timedelta(seconds=5), (
+        "the sender sleeps until then, no spinning"
+    )
+
+
+async def test_an_unexpected_delivery_error_is_retried_and_the_sender_goes_on(store):
+    platform = Platform()
+    platform.failures["một"] = [OSError("connection reset")]
+    queue(store, "a", "một")
+    queue(store, "b", "ba")
+    assert await sender(store, platform).drain() == 1
+    row = next(r for r in outbox(store) if "một" in r["reply"])
+    assert (row["status"], row["attempts"]) == ("pending", 1)
+    assert "connection reset" in row["error"]

@@ -21,13 +21,13 @@ def test_no_configuration_at_all_gives_the_documented_defaults():
         600,
     )
     assert settings.public_url == settings.trusted_proxy == settings.guide_video_url == ""
-    assert str(settings.timezone) == "Asia/Ho_Chi_Minh"
+    assert settings.bot_timezone == "Asia/Ho_Chi_Minh"
     assert not settings.secure_cookies
 
 
 def test_the_environment_overrides_the_env_file(tmp_path):
     env = tmp_path / ".env"
-    env.write_text("BOT_PORT=9000\nCOMMUNE_NAME=xã Thử\nUNRELATED=1\n", encoding="utf-8")
+    env.write_text("BOT_PORT=9000\nCOMMUNE_NAME=xã Thử\n", encoding="utf-8")
     settings = load_settings({"BOT_PORT": "9100", "log_level": "debug"}, env_file=env)
     assert (settings.bot_port, settings.commune_name, settings.log_level) == (9100, "xã Thử", "DEBUG")
 
@@ -47,6 +47,7 @@ def test_every_problem_is_reported_together_in_plain_words():
         )
     problems = caught.value.problems
     assert len(problems) == 6
+    assert "LOG_LEVEL: phải là một trong: DEBUG, INFO, WARNING, ERROR (đang là 'LOUD')" in problems
     assert any(p.startswith("BOT_PORT: phải là số nguyên") for p in problems)
     assert any(p.startswith("PUBLIC_URL: phải là địa chỉ web đầy đủ") for p in problems)
     assert any("Asia/Ho_Chi_Minh" in p for p in problems)
@@ -64,3 +65,11 @@ def test_env_example_documents_every_setting():
 
     for name in Settings.model_fields:
         assert f"\n{name.upper()}=" in example or f"\n# {name.upper()}=" in example, name
+
+
+def test_a_misspelled_name_is_a_problem_not_silence(tmp_path):
+    env = tmp_path / ".env"
+    env.write_text("BOT_PROT=9000\n", encoding="utf-8")
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"WEB_RATE_PER_MINUTES": "5", "PATH": "/usr/bin", "HOME": "/root"}, env_file=env)
+    assert [p.split(":")[0] for p in caught.value.problems] == ["BOT_PROT", "WEB_RATE_PER_MINUTES"]

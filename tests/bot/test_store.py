@@ -57,8 +57,8 @@ def test_a_fresh_database_gets_the_shipped_villages_once(tmp_path, content):
 
 
 def test_state_round_trips(store):
-    store.call(lambda tx: tx.save_state("web", "c1", "u1", '{"step": "menu"}', AT, LATER))
-    store.call(lambda tx: tx.save_state("web", "c1", "u1", '{"step": "guide_2"}', AT, LATER))
+    store.call(lambda tx: tx.save_state("web", "c1", "u1", '{"step": "menu"}', AT))
+    store.call(lambda tx: tx.save_state("web", "c1", "u1", '{"step": "guide_2"}', AT))
     assert store.call(lambda tx: tx.load_state("web", "c1")) == '{"step": "guide_2"}'
     assert store.call(lambda tx: tx.load_state("web", "other")) is None
 
@@ -101,9 +101,9 @@ async def test_concurrent_jobs_commit_together_and_a_failing_one_alone(store):
 
 def test_retention_purge_removes_person_rows_and_keeps_events(store):
     def fill(tx):
-        tx.save_state("web", "old", "u-old", "{}", AT, AT)
-        tx.save_state("web", "new", "u-new", "{}", LATER, LATER)
-        tx.remember_person("web", "u-old", "ref-old", "ttcm-to-1", True, AT)
+        tx.save_state("web", "old", "u-old", "{}", AT)
+        tx.save_state("web", "new", "u-new", "{}", LATER)
+        tx.remember_person("web", "u-old", "ref-old", "ttcm-to-1", AT)
         tx.claim_inbound("web", "old", "m1", AT)
         tx.queue_replies("web", "old", None, [{"text": "x", "buttons": [], "image": None}], AT, True)
         tx.record_events(
@@ -119,8 +119,8 @@ def test_retention_purge_removes_person_rows_and_keeps_events(store):
 
 def test_erase_deletes_everything_about_one_person_only(store):
     def fill(tx, chat):
-        tx.save_state("web", chat, chat, "{}", AT, AT)
-        tx.remember_person("web", chat, "ref", None, True, AT)
+        tx.save_state("web", chat, chat, "{}", AT)
+        tx.remember_person("web", chat, "ref", None, AT)
         tx.claim_inbound("web", chat, "m1", AT)
         tx.queue_replies("web", chat, None, [{"text": "x", "buttons": [], "image": None}], AT, True)
         tx.dead_letter("web", chat, "error", "payload", AT)
@@ -152,7 +152,7 @@ def test_a_name_that_looks_like_sql_is_stored_as_a_name(store):
 
 
 def test_backup_is_a_consistent_copy_while_open(store, tmp_path):
-    store.call(lambda tx: tx.save_state("web", "c1", "u1", '{"step": "menu"}', AT, LATER))
+    store.call(lambda tx: tx.save_state("web", "c1", "u1", '{"step": "menu"}', AT))
     target = tmp_path / "copy.sqlite3"
     backup(store.path, target)
     with Store(target) as copy:
@@ -165,3 +165,26 @@ def test_a_closed_store_refuses_jobs(tmp_path):
     store = Store(tmp_path / "c.sqlite3")
     with pytest.raises(RuntimeError, match="not open"):
         store.submit(lambda tx: None)
+
+
+async def test_a_job_raising_anything_fails_alone(store):
+    def exits(tx):
+        raise SystemExit("a bug")
+
+    results = await asyncio.gather(
+        store.run(lambda tx: tx.claim_inbound("web", "c", "a", AT)), store.run(exits), return_exceptions=True
+    )
+    assert isinstance(results[0], int)
+    assert isinstance(results[1], RuntimeError)
+    assert "a bug" in str(results[1])
+    assert await store.run(lambda tx: tx.count("inbox")) == 1, "the writer lives on"
+
+
+async def test_callers_are_told_when_the_writer_stops_instead_of_waiting_forever(store):
+    def breaks_the_database(tx):
+        tx.db.conn.close()
+
+    with pytest.raises(sqlite3.ProgrammingError):
+        await store.run(breaks_the_database)
+    with pytest.raises(RuntimeError, match="stopped"):
+        await asyncio.wait_for(store.run(lambda tx: tx.count("inbox")), 5)

@@ -175,6 +175,7 @@ async def test_the_card_question_asks_for_typing(client):
         pytest.param('{"choice": "' + "x" * 65 + '"}', "không hợp lệ", id="button id over 64 bytes"),
         pytest.param('{"start": "v_../../x"}', "không hợp lệ", id="start payload with odd characters"),
         pytest.param('{"text": "hi", "id": "' + "i" * 65 + '"}', "không hợp lệ", id="client id too long"),
+        pytest.param('{"text": "hi", "id": "w0123456789"}', "không hợp lệ", id="client id holding a number"),
         pytest.param('{"text": "' + "a" * 1001 + '"}', "dài quá", id="text over 1,000 characters"),
     ],
 )
@@ -215,6 +216,16 @@ async def test_per_browser_rate_limit_answers_429_in_vietnamese(tmp_path, opened
         assert "nhanh quá" in (await response.json())["error"]
         assert int(response.headers["Retry-After"]) >= 1
         assert await count(opened, "inbox") == 3
+    finally:
+        await client.close()
+
+
+async def test_history_is_rate_limited_too(tmp_path, opened):
+    client = await _limited_client(tmp_path, opened, WEB_RATE_PER_MINUTE="2")
+    try:
+        await client.post("/api/chat", json={"start": ""})
+        statuses = [(await client.get("/api/history")).status for _ in range(2)]
+        assert statuses == [200, 429]
     finally:
         await client.close()
 
@@ -275,7 +286,7 @@ async def test_qr_images_are_pngs_and_unknown_names_are_404(client):
         assert (await client.get(path)).status == 404, path
 
 
-async def test_office_screenshots_are_served_from_their_folder_only(client, tmp_path, monkeypatch):
+async def test_office_screenshots_are_served_from_their_folder_only(client):
     response = await client.get("/media/content/README.md")
     assert response.status == 404, "only images"
     assert (await client.get("/media/content/%2e%2e/guide.toml")).status == 404

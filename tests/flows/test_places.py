@@ -353,7 +353,7 @@ def test_load_file_reports_bad_line(tmp_path: Path) -> None:
         "khu-a-khac,Khác / không rõ,Khu A,xã X,Tỉnh Y,,,",
         "Thon A,Thôn A,Khu A,xã X,Tỉnh Y,,,",
     )
-    with pytest.raises(PlacesError, match=r"^dòng 3: mã 'Thon A'"):
+    with pytest.raises(PlacesError, match=r"^villages\.csv:\ndòng 3: mã 'Thon A'"):
         load_villages_csv(path)
 
 
