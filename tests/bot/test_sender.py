@@ -123,18 +123,23 @@ async def test_a_failure_holds_back_that_chats_later_replies_only(store):
 
 async def test_the_running_sender_wakes_when_told(store):
     platform = Platform()
-    running = sender(store, platform, datetime.now(UTC) + timedelta(days=1))
+    arrived = asyncio.Event()
+
+    async def deliver(chat: str, reply: Reply) -> None:
+        await platform.deliver(chat, reply)
+        arrived.set()
+
+    running = Sender(store, "tg", deliver, clock=lambda: T0 + timedelta(days=1))
     task = asyncio.create_task(running.run())
-    await asyncio.sleep(0.05)
+    await asyncio.sleep(0.05)  # the sender is asleep: nothing was due
     queue(store, "a", "một")
     running.wake()
-    for _ in range(100):
-        if platform.delivered:
-            break
-        await asyncio.sleep(0.01)
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    try:
+        await asyncio.wait_for(arrived.wait(), timeout=10)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
     assert platform.delivered == [("a", "một")]
 
 
