@@ -112,9 +112,8 @@ def _content_check(_: argparse.Namespace, __: Settings | None) -> int:
     problems, walked = content_check.check()
     if walked is not None:
         print(f"Đã đi qua {walked.questions} câu hỏi và {len(walked.replies)} câu trả lời.")
-    unfilled = load_content().unfilled() if walked is not None else ()
-    if unfilled:
-        print(f"Lưu ý: xã chưa điền {', '.join(unfilled)} trong content/office.toml.")
+        if walked.unfilled:
+            print(f"Lưu ý: xã chưa điền {', '.join(walked.unfilled)} trong content/office.toml.")
     for problem in problems:
         print(f"- {problem}")
     print("Nội dung dùng được." if not problems else f"Có {len(problems)} chỗ cần sửa.")
@@ -125,11 +124,7 @@ def _replay(args: argparse.Namespace, _: Settings | None) -> int:
     content = load_content()
     failed = False
     for path in args.files or transcript.files():
-        try:
-            played = transcript.play(transcript.parse(path), content, datetime.now(UTC), show_qr=False)
-            found = [problem for step in played for problem in transcript.problems(step)]
-        except transcript.TranscriptError as error:
-            found = [str(error)]
+        found = transcript.replay(path, content, datetime.now(UTC))
         failed = failed or bool(found)
         print(f"{path.name}: " + ("ok" if not found else "\n  ".join(found)))
     return 1 if failed else 0

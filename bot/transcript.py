@@ -130,3 +130,14 @@ def problems(played: Played) -> list[str]:
     if send.step and played.state.step != send.step:
         found.append(f"expected step {send.step}, at {played.state.step}")
     return [f"line {send.line}: {problem}" for problem in found]
+
+
+def replay(path: Path, content: Content, start: datetime) -> list[str]:
+    """Everything in one transcript file that the helper now answers differently (empty when it
+    all holds); a malformed file or a text that breaks is a finding too, not a crash."""
+    try:
+        return [
+            problem for played in play(parse(path), content, start, False) for problem in problems(played)
+        ]
+    except Exception as error:  # reported to the office, who edits texts, not code
+        return [repr(error) if not isinstance(error, TranscriptError) else str(error)]
