@@ -18,13 +18,15 @@ from aiohttp import web
 from bot.conversation import ConversationService, timestamp
 from bot.media import Media
 from bot.settings import Settings
-from bot.store import Store
+from bot.store import Store, Tx
 from bot.web_channel import MAX_BODY, WebChannel
 from flows import Content, load_content
 from flows.places import Places, Village
 
 log = logging.getLogger(__name__)
-PURGE_EVERY = timedelta(days=1)
+#: How often expired rows are deleted: a conversation without consent must be gone within a
+#: day of its last message, so the purge runs well inside that.
+PURGE_EVERY = timedelta(hours=1)
 #: Seconds in-flight requests get to finish on SIGINT/SIGTERM (the process exits within 5 s).
 SHUTDOWN_SECONDS = 3.0
 _STORE: web.AppKey[Store] = web.AppKey("store", Store)
@@ -39,10 +41,11 @@ def village_from_row(row: dict[str, Any]) -> Village:
     )  # fmt: skip
 
 
-def open_store(settings: Settings) -> tuple[Store, Content]:
+def open_store(settings: Settings, content: Content | None = None) -> tuple[Store, Content]:
     """The database (created and migrated if needed) and the content it goes with: the office's
-    texts, the deployment's settings, and the village list the office imported."""
-    content = load_content().configure(
+    texts (or `content`, for tests), the deployment's settings, and the village list the office
+    imported."""
+    content = (content or load_content()).configure(
         commune=settings.commune_name,
         video_url=settings.guide_video_url,
         retention_days=settings.retention_days,
@@ -52,20 +55,30 @@ def open_store(settings: Settings) -> tuple[Store, Content]:
     return store, replace(content, places=Places(village_from_row(row) for row in rows))
 
 
-def purge_cutoff(now: datetime, settings: Settings) -> str:
-    return timestamp(now - timedelta(days=settings.retention_days))
+def purge(tx: Tx, now: datetime, settings: Settings) -> dict[str, int]:
+    """Deletes what has expired at `now`: conversations past their own expiry, and per-person
+    rows idle longer than the retention period."""
+    return tx.purge(timestamp(now), timestamp(now - timedelta(days=settings.retention_days)))
 
 
-async def _purge_daily(store: Store, settings: Settings, clock: Callable[[], datetime]) -> None:
-    """Deletes per-person rows past the retention period, at start and then daily; a failed round
-    is logged and tried again the next day."""
+async def _purge_regularly(store: Store, settings: Settings, clock: Callable[[], datetime]) -> None:
+    """Runs `purge` at start and then every `PURGE_EVERY`; a failed round is logged and tried
+    again the next time."""
     while True:
         try:
-            counts = await store.run(lambda tx: tx.purge(purge_cutoff(clock(), settings)))
+            counts = await store.run(lambda tx: purge(tx, clock(), settings))
             log.info("retention purge: %s", counts)
         except Exception:
-            log.exception("retention purge failed; trying again in a day")
+            log.exception("retention purge failed; trying again in %s", PURGE_EVERY)
         await asyncio.sleep(PURGE_EVERY.total_seconds())
+
+
+def unfilled_warning(content: Content) -> str:
+    """The office details still to fill in, in Vietnamese, for the person starting the helper."""
+    return (
+        f"Lưu ý: xã chưa điền {', '.join(content.unfilled())} trong content/office.toml (các chỗ ghi "
+        "CẦN ĐIỀN). Người dân đang thấy nội dung mặc định ở những chỗ này."
+    )
 
 
 def public_base(settings: Settings) -> str:
@@ -88,16 +101,16 @@ def build_app(
     store: Store,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> web.Application:
-    """The web application: web chat, images, health check, and the daily retention purge."""
+    """The web application: web chat, images, health check, and the hourly retention purge."""
     app = web.Application(client_max_size=MAX_BODY)
     app[_STORE] = store
-    service = ConversationService(store, content, clock)
+    service = ConversationService(store, content, clock, retention=timedelta(days=settings.retention_days))
     WebChannel(service, settings, content).setup(app)
     app.add_routes(Media(content, public_base(settings)).routes())
     app.add_routes([web.get("/healthz", healthz)])
 
     async def background(_: web.Application) -> AsyncIterator[None]:
-        task = asyncio.create_task(_purge_daily(store, settings, clock))
+        task = asyncio.create_task(_purge_regularly(store, settings, clock))
         yield
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -110,6 +123,8 @@ def build_app(
 def serve(settings: Settings) -> None:
     """Runs until SIGINT/SIGTERM; in-flight requests get `SHUTDOWN_SECONDS` to finish."""
     store, content = open_store(settings)
+    if content.unfilled():
+        print(unfilled_warning(content), flush=True)
     try:
         app = build_app(settings, content, store)
         address = f"http://{settings.bot_host}:{settings.bot_port}"

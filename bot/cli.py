@@ -4,8 +4,8 @@ Messages are in Vietnamese: the person running these is the commune's IT helper.
 """
 
 import argparse
-import asyncio
 import csv
+import errno
 import io
 import sys
 from collections.abc import Callable
@@ -24,16 +24,29 @@ Command = Callable[[argparse.Namespace, Settings], int]
 
 
 def _serve(_: argparse.Namespace, settings: Settings) -> int:
-    app.serve(settings)
+    """Runs the web chat; a port another program holds is one plain line and exit code 1 (the
+    store is already closed by `app.serve`), not a traceback."""
+    try:
+        app.serve(settings)
+    except OSError as error:
+        if error.errno != errno.EADDRINUSE:
+            raise
+        print(
+            f"Cổng {settings.bot_port} đang bị chương trình khác dùng. Đặt BOT_PORT=<cổng khác> "
+            "trong tệp .env (hoặc biến môi trường) rồi chạy lại.",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 
 def _chat(args: argparse.Namespace, settings: Settings) -> int:
+    """Ctrl+D ends the chat with exit code 0; Ctrl+C ends the process at once (`console.chat`)."""
     store, content = app.open_store(settings)
     try:
         if content.unfilled():
-            print(f"Lưu ý: xã chưa điền {', '.join(content.unfilled())} trong content/office.toml.\n")
-        asyncio.run(console.chat(ConversationService(store, content), args.user))
+            print(app.unfilled_warning(content) + "\n")
+        console.chat(ConversationService(store, content), args.user)
     finally:
         store.close()
     return 0
@@ -49,8 +62,7 @@ def _migrate(_: argparse.Namespace, settings: Settings) -> int:
 def _purge(_: argparse.Namespace, settings: Settings) -> int:
     store, _content = app.open_store(settings)
     try:
-        cutoff = app.purge_cutoff(datetime.now(UTC), settings)
-        counts = store.call(lambda tx: tx.purge(cutoff))
+        counts = store.call(lambda tx: app.purge(tx, datetime.now(UTC), settings))
     finally:
         store.close()
     print(f"Đã xoá các dòng gắn với người dùng cũ hơn {settings.retention_days} ngày: {counts}")

@@ -9,9 +9,12 @@ through the same flow as every other channel; the guide-video QR code is printed
 """
 
 import asyncio
+import contextlib
+import importlib
 import io
+import signal
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import TextIO
 
@@ -75,26 +78,55 @@ class ConsoleSession:
         return "\n\n".join(render(reply, self.content, self.show_qr) for reply in transition.replies)
 
 
-async def chat(
+def chat(
     service: ConversationService, user: str, lines: Iterable[str] | None = None, out: TextIO = sys.stdout
 ) -> None:
-    """Hold a conversation through the conversation service (so it is logged like any channel):
-    read a line, let the sender print what the outbox holds, until the end of input."""
+    """Hold a conversation through the conversation service (so it is stored like any channel):
+    read a line, answer it, let the sender print what the outbox holds; until the end of input
+    (Ctrl+D in a terminal, or the end of `lines`).
+
+    Without `lines` the terminal is read with the built-in `input()`, in the main thread and outside
+    the event loop, so that with `readline` imported the arrow keys, Home/End and the history work.
+    Ctrl+C then ends the process at once, as it ends any command-line tool (Python's default
+    KeyboardInterrupt can be missed by a blocking read, or arrive as a traceback). Nothing is lost:
+    every answer is committed before it is printed, and a reply still in the outbox is printed at
+    the next start.
+    """
 
     async def deliver(_: str, reply: Reply) -> None:
         print(render(reply, service.content) + "\n", file=out, flush=True)
 
+    async def answer(line: str) -> None:
+        await service.handle(Inbound(CHANNEL, user, user, text=line.rstrip("\n")))
+        await sender.drain()
+
     sender = Sender(service.store, CHANNEL, deliver)
     print("Trợ lý VNeID trên máy tính. Gõ câu trả lời rồi bấm Enter; Ctrl+D để thoát.\n", file=out)
-    await sender.drain()
-    source = iter(lines) if lines is not None else None
-    loop = asyncio.get_running_loop()
+    if lines is None:
+        enable_line_editing()
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+    try:
+        with asyncio.Runner() as runner:
+            runner.run(sender.drain())
+            for line in _typed_lines() if lines is None else lines:
+                runner.run(answer(line))
+    finally:
+        print(file=out, flush=True)
+
+
+def enable_line_editing() -> None:
+    """Importing the standard `readline` module is what makes `input()` edit the line (arrow keys,
+    Home/End, history) when it reads from a terminal. Some Pythons have no `readline` (Windows,
+    where the console edits lines by itself); nothing is imported when stdin is not a terminal."""
+    if sys.stdin.isatty():
+        with contextlib.suppress(ImportError):
+            importlib.import_module("readline")
+
+
+def _typed_lines() -> Iterator[str]:
+    """Lines typed at the prompt, until the end of input (Ctrl+D)."""
     while True:
         try:
-            line = await loop.run_in_executor(None, input, PROMPT) if source is None else next(source)
-        except (EOFError, StopIteration, KeyboardInterrupt):
-            print(file=out)
+            yield input(PROMPT)
+        except EOFError:
             return
-        inbound = Inbound(CHANNEL, user, user, text=line.rstrip("\n"))
-        await service.handle(inbound)
-        await sender.drain()

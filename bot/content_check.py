@@ -1,11 +1,13 @@
 """Checking the content after the office edits it (`python -m bot content check`).
 
-Loading catches a TOML or CSV mistake (with its line). Then the whole conversation is walked: every
-question reachable by pressing every offered button, plus typed probes (everyday words, global
-words, card numbers of every kind), from every question. Each reply is held to the rules a
-resident's phone needs: a message with its options written out fits Zalo's 2,000 characters, a
-button label fits 40 and is bare text, yes comes before no, nothing like `{commune}` is left
-unfilled. Finally the transcript files are replayed. The tests run the same walk.
+Loading catches a TOML or CSV mistake (with its line). Then the whole conversation is walked:
+every question reachable by pressing every offered button, plus typed probes (everyday answers,
+global words, questions, card numbers of every kind), from every question. Each turn is held to
+the rules a resident's phone needs: the text before its first option fits one screen (400
+characters), it asks at most one question, a message with its options written out fits Zalo's
+2,000 characters, a button label fits 40 and is bare text, yes comes before no, nothing like
+`{commune}` is left unfilled, and the person is addressed one way only. The tests run the same
+walk on the shipped content; the office's edits are checked by these rules, never by wording.
 """
 
 import unicodedata
@@ -15,19 +17,25 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot import transcript
 from flows import Content, ContentError, FlowState, Inbound, Reply, Step, handle, load_content
 from flows.content import CONTENT_DIR, DATA_DIR
+from flows.model import SIDE_STEPS
 from flows.places import PlacesError
+from flows.text import normalize
 
 ZALO_LIMIT = 2000
 LABEL_LIMIT = 40
+#: Characters of one turn before its first option: about 14 lines of the web page's 20 px text
+#: on a 360 px wide phone, so the first option is on the same screen as the start of the turn.
+SCREEN_LIMIT = 400
+#: Ways of addressing a resident; a turn may use only the one the office chose (`office.you`).
+ADDRESS_FORMS = ("bạn", "mình", "ông/bà", "ông bà", "bác", "anh/chị", "cô/chú", "quý khách")
 NOW = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 PROBES = (
-    "xin chào", "ok", "có ạ", "ko biết", "khác", "không", "xoá dữ liệu", "trợ giúp", "dừng", "đổi thôn",
-    "huỷ",
-    "/start v_nhuco-na-roong", "/start", "bla bla", "quên mật khẩu", "thon 3", "quang chu", "na roong",
-    "/video", "/chukyso", "nhờ cán bộ",
+    "xin chào", "ok", "có ạ", "vâng", "dạ", "ừ", "xong rồi", "không", "chưa xong", "ko biết", "khác",
+    "5", "9", "xoá dữ liệu", "trợ giúp", "dừng", "đổi thôn", "huỷ", "/start v_nhuco-na-roong", "/start",
+    "bla bla", "quên mật khẩu", "quên pass", "mất bao lâu thì được duyệt", "có mất tiền không",
+    "tại sao không được", "thon 3", "quang chu", "na roong", "/video", "/chukyso", "nhờ cán bộ",
 )  # fmt: skip
 CARD_PROBES = (
     "0123456789", "DN4010123456789", "số thẻ HT 3 06 0123456789 nhé", "DNO010123456789", "001090012345",
@@ -38,16 +46,33 @@ CARD_PROBES = (
 SEQUENCES = (("bla", "bla bla", "bla bla bla"), ("12345", "0l23456789", "001090012345"))
 
 
+@dataclass(frozen=True)
+class SeenTurn:
+    """One turn of the walk: where the person was, what they did, and what they were shown."""
+
+    at: Step
+    message: str
+    replies: tuple[Reply, ...]
+
+    @property
+    def where(self) -> str:
+        return f"ở bước {self.at}, tin nhắn {self.message!r}"
+
+
 @dataclass
 class Exploration:
-    """What the walk saw: every reply, the steps reached, and what broke on the way."""
+    """What the walk saw: every turn, the steps reached, and what broke on the way."""
 
-    replies: list[Reply] = field(default_factory=list)
+    turns: list[SeenTurn] = field(default_factory=list)
     steps: set[Step] = field(default_factory=set)
     questions: int = 0
     failures: list[str] = field(default_factory=list)
     #: Office fields still marked to fill in (content/office.toml `to_fill`).
     unfilled: tuple[str, ...] = ()
+
+    @property
+    def replies(self) -> list[Reply]:
+        return [reply for turn in self.turns for reply in turn.replies]
 
 
 def _signature(state: FlowState) -> tuple[object, ...]:
@@ -57,10 +82,12 @@ def _signature(state: FlowState) -> tuple[object, ...]:
         state.consent,
         state.pending_village is None,
         state.area if state.step is Step.VILLAGE else None,
-        state.guide_step if state.step in (Step.STUCK, Step.STUCK_ANSWER) else None,
-        state.card_from if state.step is Step.CARD_ASK else None,
-        state.resume if state.step is Step.HANDOFF_OFFER else None,
+        state.guide_at if state.step in (Step.STUCK, Step.STUCK_ANSWER) else None,
+        (state.card_from, state.card_explain) if state.step is Step.CARD_ASK else None,
+        state.resume if state.step in SIDE_STEPS else None,
+        tuple(state.pick) if state.step is Step.FAQ_PICK else None,
         state.erase_from if state.step is Step.ERASE_CONFIRM else None,
+        state.prerequisites_done if state.step in (Step.MENU, Step.CARD_DONE) else None,
     )
 
 
@@ -73,6 +100,7 @@ def _moves(state: FlowState, card_inputs: tuple[str, ...]) -> list[list[Inbound]
     moves += [[typed(text)] for text in card_inputs[:: 1 if state.step is Step.CARD_ASK else 8]]
     moves += [
         [Inbound("check", "u", "c", kind="photo")],
+        [Inbound("check", "u", "c", kind="resume")],
         [Inbound("check", "u", "c", choice="x:y", kind="choice")],
     ]
     moves += [[typed(text) for text in sequence] for sequence in SEQUENCES]
@@ -84,7 +112,7 @@ def explore(content: Content, card_inputs: Iterable[str] = CARD_PROBES) -> Explo
     cards = tuple(card_inputs)
     seen = Exploration()
     start = handle(None, Inbound("check", "u", "c", text="xin chào"), content, NOW)
-    seen.replies.extend(start.replies)
+    seen.turns.append(SeenTurn(Step.NEW, "xin chào", start.replies))
     queue, known = deque([start.state]), {_signature(start.state)}
     while queue:
         state = queue.popleft()
@@ -92,16 +120,15 @@ def explore(content: Content, card_inputs: Iterable[str] = CARD_PROBES) -> Explo
         for move in _moves(state, cards):
             after = state
             for message in move:
+                said = message.text or message.choice or f"[{message.kind}]"
                 try:
                     transition = handle(after, message, content, NOW + timedelta(minutes=1))
                 except Exception as error:  # a broken text must be reported, not crash the check
-                    seen.failures.append(
-                        f"ở bước {after.step}, tin nhắn {message.text or message.choice!r}: {error!r}"
-                    )
+                    seen.failures.append(f"ở bước {after.step}, tin nhắn {said!r}: {error!r}")
                     break
-                seen.replies.extend(transition.replies)
+                seen.turns.append(SeenTurn(after.step, said, transition.replies))
                 after = transition.state
-                if _signature(after) not in known:
+                if not transition.erased and _signature(after) not in known:
                     known.add(_signature(after))
                     queue.append(after)
     seen.questions = len(known)
@@ -113,7 +140,7 @@ def _written_out(reply: Reply) -> str:
 
 
 def reply_problems(replies: Iterable[Reply]) -> list[str]:
-    """Every way the replies break the rules a resident's phone needs."""
+    """Every way single replies break the rules a resident's phone needs."""
     found: set[str] = set()
     for reply in replies:
         start = reply.text[:50].replace("\n", " ")
@@ -139,17 +166,60 @@ def reply_problems(replies: Iterable[Reply]) -> list[str]:
     return sorted(found)
 
 
-def check(
-    content_dir: Path = CONTENT_DIR, data_dir: Path = DATA_DIR, transcripts_dir: Path = transcript.DEFAULT_DIR
-) -> tuple[list[str], Exploration | None]:
+def _spaced(text: str) -> str:
+    """Normalized with diacritics kept ("bạn" is not "Bản Quất") and "/" as its own word."""
+    return f" {normalize(text).replace('/', ' / ')} "
+
+
+def _address_forms(text: str) -> set[str]:
+    padded = _spaced(text)
+    return {form for form in ADDRESS_FORMS if _spaced(form) in padded}
+
+
+def before_first_option(replies: Iterable[Reply]) -> str:
+    """The text a turn shows before its first option (all of it when it offers none)."""
+    texts = []
+    for reply in replies:
+        texts.append(reply.text)
+        if reply.buttons:
+            break
+    return "\n".join(texts)
+
+
+def turn_problems(turns: Iterable[SeenTurn], content: Content) -> list[str]:
+    """Every turn that does not fit one screen, asks two questions, or mixes forms of address;
+    each problem names the turn (the first one found of its kind and size)."""
+    chosen = _spaced(content.fields.get("you", ""))
+    found: dict[str, str] = {}
+    for turn in turns:
+        shown = before_first_option(turn.replies)
+        if len(shown) > SCREEN_LIMIT:
+            first_line = shown.splitlines()[0][:50]
+            found.setdefault(
+                f"screen:{first_line}",
+                f"{turn.where}: lượt trả lời dài {len(shown)} ký tự trước lựa chọn đầu tiên "
+                f"(tối đa {SCREEN_LIMIT}), bắt đầu bằng {first_line!r}",
+            )
+        if sum(bool(reply.buttons) for reply in turn.replies) > 1:
+            found.setdefault(f"questions:{turn.at}", f"{turn.where}: lượt trả lời hỏi hơn một câu")
+        other = {form for r in turn.replies for form in _address_forms(r.text)} - {
+            form for form in ADDRESS_FORMS if _spaced(form) == chosen
+        }
+        if other:
+            found.setdefault(
+                f"address:{sorted(other)}",
+                f"{turn.where}: gọi người dân là {', '.join(sorted(other))}, khác với office.you",
+            )
+    return list(found.values())
+
+
+def check(content_dir: Path = CONTENT_DIR, data_dir: Path = DATA_DIR) -> tuple[list[str], Exploration | None]:
     """Every problem found, in plain words (empty when the content is fine), and the walk."""
     try:
         content = load_content(content_dir, data_dir)
     except (ContentError, PlacesError, OSError) as error:
         return [str(error)], None
     walked = explore(content)
-    problems = walked.failures + reply_problems(walked.replies)
-    for path in transcript.files(transcripts_dir):
-        problems += [f"{path.name}: {problem}" for problem in transcript.replay(path, content, NOW)]
+    problems = walked.failures + reply_problems(walked.replies) + turn_problems(walked.turns, content)
     walked.unfilled = content.unfilled()
     return problems, walked

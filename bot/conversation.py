@@ -1,27 +1,40 @@
 """The conversation service: every channel hands its messages here, and gets replies back.
 
 Per (channel, chat) an asyncio lock keeps one person's messages in order. Inside one database
-transaction the service records the inbound id (a duplicate stops there and gets the earlier
-replies again), loads the state, runs the pure flow, saves the state, appends the events and queues
-the replies; the transaction commits before any reply leaves. A message that makes the flow raise is
-kept as a dead letter (digit runs masked) and answered with an apology; the state is untouched, so
-the next message works normally.
+transaction the service records the inbound id (a duplicate stops there), loads the state, runs
+the pure flow, saves the state, appends the events and, for a channel that pushes, queues the
+replies in the outbox; the transaction commits before any reply leaves. A message that makes the
+flow raise is kept as a dead letter (numbers masked) and answered with an apology; the state is
+untouched, so the next message works normally.
+
+No reply text is kept once delivered. An inline channel (the web chat answers in the HTTP
+response) never writes its replies to the database: a retried request with the same id is
+answered from a short-lived memory of recent answers (`RECENT_FOR`), and after that with the
+question the person is at. A push channel's outbox row loses its text once the platform took it.
 """
 
 import asyncio
 import logging
 import secrets
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
-from bot.redact import mask_digits
+from bot.redact import mask_numbers
 from bot.store import Store, Tx
 from flows import Button, Content, FlowEvent, FlowState, Inbound, Reply, handle
 
 log = logging.getLogger(__name__)
+
+#: How long a retried inline request is answered with exactly the same replies.
+RECENT_FOR = timedelta(minutes=10)
+#: At most this many recent answers are remembered (the oldest go first under load).
+MAX_RECENT = 20_000
+#: How long the state of a person who has not consented is kept after their last message.
+WITHOUT_CONSENT = timedelta(hours=24)
 
 
 def timestamp(moment: datetime) -> str:
@@ -45,10 +58,12 @@ def reply_from_dict(data: dict[str, Any]) -> Reply:
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """The replies to one inbound message; `duplicate` when it had been handled before."""
+    """The replies to one inbound message; `duplicate` when it had been handled before; `erased`
+    when the person's data was erased (a channel that keeps a copy of the chat clears it)."""
 
     replies: list[Reply]
     duplicate: bool = False
+    erased: bool = False
 
 
 class ChatLocks:
@@ -75,6 +90,35 @@ class ChatLocks:
         return len(self._locks)
 
 
+class RecentAnswers:
+    """Inline answers of the last `RECENT_FOR`, by (channel, chat, message id), in memory only."""
+
+    def __init__(self, keep_for: timedelta = RECENT_FOR, most: int = MAX_RECENT) -> None:
+        self.keep_for = keep_for
+        self.most = most
+        self._answers: OrderedDict[tuple[str, str, str], tuple[datetime, Answer]] = OrderedDict()
+
+    def remember(self, key: tuple[str, str, str], answer: Answer, now: datetime) -> None:
+        self._answers[key] = (now + self.keep_for, answer)
+        self._answers.move_to_end(key)
+        self._forget(now)
+
+    def recall(self, key: tuple[str, str, str], now: datetime) -> Answer | None:
+        self._forget(now)
+        kept = self._answers.get(key)
+        return kept[1] if kept else None
+
+    def _forget(self, now: datetime) -> None:
+        while self._answers:
+            key, (until, _) = next(iter(self._answers.items()))
+            if until > now and len(self._answers) <= self.most:
+                return
+            del self._answers[key]
+
+    def __len__(self) -> int:
+        return len(self._answers)
+
+
 class ConversationService:
     """The same service for every channel; `wake` is told when a push channel has replies."""
 
@@ -84,12 +128,15 @@ class ConversationService:
         content: Content,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         wake: Callable[[str], None] = lambda channel: None,
+        retention: timedelta = timedelta(days=30),
     ) -> None:
         self.store = store
         self.content = content
         self.clock = clock
         self.wake = wake
+        self.retention = retention
         self.locks = ChatLocks()
+        self.recent = RecentAnswers()
 
     async def handle(
         self, inbound: Inbound, external_id: str | None = None, *, inline: bool = False
@@ -97,48 +144,62 @@ class ConversationService:
         """Process one message. `inline` channels (the web chat) deliver the replies in their HTTP
         answer; the others get them through the outbox and a sender."""
         external_id = external_id or secrets.token_hex(12)
+        key = (inbound.channel, inbound.chat_key, external_id)
 
         async def work() -> Answer:
-            job = partial(self._transition, inbound, external_id, self.clock(), inline)
-            return await self.store.run(job)
+            now = self.clock()
+            if inline and (kept := self.recent.recall(key, now)) is not None:
+                return Answer(kept.replies, True, kept.erased)
+            job = partial(self._transition, inbound, external_id, now, inline)
+            answer: Answer = await self.store.run(job)
+            if inline and not answer.duplicate:
+                self.recent.remember(key, answer, now)
+            return answer
 
         answer: Answer = await self.locks((inbound.channel, inbound.chat_key), work)
         if not inline and not answer.duplicate:
             self.wake(inbound.channel)
         return answer
 
-    async def history(self, channel: str, chat_key: str) -> list[Reply]:
-        rows = await self.store.run(lambda tx: tx.history(channel, chat_key))
-        return [reply_from_dict(row) for row in rows]
-
     def _transition(self, inbound: Inbound, external_id: str, now: datetime, inline: bool, tx: Tx) -> Answer:
         channel, chat, at = inbound.channel, inbound.chat_key, timestamp(now)
         inbound_id = tx.claim_inbound(channel, chat, external_id, at)
         if inbound_id is None:
-            return Answer([reply_from_dict(r) for r in tx.earlier_replies(channel, chat, external_id)], True)
+            return Answer(self._where_now(tx, inbound, now) if inline else [], True)
         raw = tx.load_state(channel, chat)
         try:
             state = _readable(raw, tx, inbound, at)
             transition = handle(state, inbound, self.content, now)
         except Exception as error:  # a poison message must never block the chat
             log.exception("flow failed on a %s message in %s; kept as a dead letter", inbound.kind, channel)
-            tx.dead_letter(channel, chat, mask_digits(repr(error)), mask_digits(_describe(inbound)), at)
+            tx.dead_letter(channel, chat, mask_numbers(repr(error)), mask_numbers(_describe(inbound)), at)
             replies = [Reply(self.content.text("misc.error"))]
-            tx.queue_replies(channel, chat, inbound_id, map(reply_to_dict, replies), at, inline)
+            if not inline:
+                tx.queue_replies(channel, chat, inbound_id, map(reply_to_dict, replies), at)
             return Answer(replies)
-        events = [_event_row(event) for event in transition.events]
-        tx.record_events(channel, at, events)
+        tx.record_events(channel, at, [_event_row(event) for event in transition.events])
         new = transition.state
-        erased = any(event["kind"] == "data_erased" for event in events)
-        if erased:
+        if transition.erased:
             tx.erase(channel, chat, inbound.user_key)
         else:
-            tx.save_state(channel, chat, inbound.user_key, new.to_json(), at)
+            keep = self.retention if new.consent else WITHOUT_CONSENT
+            tx.save_state(channel, chat, inbound.user_key, new.to_json(), at, timestamp(now + keep))
             if new.consent:
                 tx.remember_person(channel, inbound.user_key, new.person, new.village, at)
-        if not (erased and inline):  # after erasing, a web reply leaves no row behind
-            tx.queue_replies(channel, chat, inbound_id, map(reply_to_dict, transition.replies), at, inline)
-        return Answer(list(transition.replies))
+        if not inline:
+            tx.queue_replies(channel, chat, inbound_id, map(reply_to_dict, transition.replies), at)
+        return Answer(list(transition.replies), erased=transition.erased)
+
+    def _where_now(self, tx: Tx, inbound: Inbound, now: datetime) -> list[Reply]:
+        """For a retried request whose answer is no longer kept: the question the person is at
+        (nothing is stored or logged; a conversation that cannot be read gets the welcome)."""
+        raw = tx.load_state(inbound.channel, inbound.chat_key)
+        try:
+            state = FlowState.from_json(raw) if raw is not None else None
+        except (ValueError, TypeError):
+            state = None
+        again = Inbound(inbound.channel, inbound.user_key, inbound.chat_key, kind="resume", push=inbound.push)
+        return list(handle(state, again, self.content, now).replies)
 
 
 def _readable(raw: str | None, tx: Tx, inbound: Inbound, at: str) -> FlowState | None:
@@ -151,7 +212,7 @@ def _readable(raw: str | None, tx: Tx, inbound: Inbound, at: str) -> FlowState |
     except (ValueError, TypeError) as error:
         log.warning("unreadable state in %s; the conversation starts over", inbound.channel)
         tx.dead_letter(
-            inbound.channel, inbound.chat_key, f"unreadable state: {error!r}", mask_digits(raw), at
+            inbound.channel, inbound.chat_key, f"unreadable state: {error!r}", mask_numbers(raw), at
         )
         return None
 

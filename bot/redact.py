@@ -1,33 +1,43 @@
-"""Masking digit runs wherever text leaves the flow's control: logs and dead letters.
+"""Masking numbers wherever text leaves the flow's control: logs and dead letters.
 
 The flow never puts a typed number in a reply or an event; this is the second line of defence for
 everything else (exception messages, library log lines, a payload kept for debugging). A run of
 seven or more digits, with the spaces, dots or dashes people type between groups, could be a card,
-CCCD or phone number, so it is masked whole.
+CCCD or phone number, so it is masked whole, with the letters and digits around it ("DN4O1012..."
+would otherwise keep the card's group code); so is any word holding five or more digits.
 """
 
 import logging
 import re
 
-_DIGIT_RUN = re.compile(r"\d(?:[ .,/\-]?\d){6,}")
+_DIGIT_RUN = re.compile(r"[A-Za-z0-9]*\d(?:[ .,/\-]?\d){6,}[A-Za-z0-9]*")
+_WORD = re.compile(r"[A-Za-z0-9]+")
+_MANY_DIGITS = 5
 MASK = "•"
 
 
-def mask_digits(text: str) -> str:
+def _masked(match: re.Match[str]) -> str:
+    return MASK * len(match.group())
+
+
+def mask_numbers(text: str) -> str:
     """'số 0123 456 789' -> 'số ••••••••••••'; short numbers (years, ports, steps) stay."""
-    return _DIGIT_RUN.sub(lambda match: MASK * len(match.group()), text)
+    text = _DIGIT_RUN.sub(_masked, text)
+    return _WORD.sub(
+        lambda m: _masked(m) if sum(ch.isdigit() for ch in m.group()) >= _MANY_DIGITS else m.group(), text
+    )
 
 
 class RedactingFilter(logging.Filter):
-    """Masks digit runs in every log record's final message (and drops its arguments)."""
+    """Masks numbers in every log record's final message (and drops its arguments)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
-        record.msg, record.args = mask_digits(message), None
+        record.msg, record.args = mask_numbers(message), None
         if record.exc_text:
-            record.exc_text = mask_digits(record.exc_text)
+            record.exc_text = mask_numbers(record.exc_text)
         return True
 
 

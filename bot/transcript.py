@@ -5,7 +5,8 @@ check after editing texts (`python -m bot replay`). One directive per line:
 
     # comment
     > text              the person types "text"
-    > [photo]           the person sends a photo (also sticker, voice, file, location)
+    > [photo]           the person sends a photo (also sticker, voice, file, location), or
+                        comes back to the page without its history ([resume])
     > [press ID]        the person presses the button with that id
     > [wait 25h]        time passes (h or m) before the next message
     ? substring         what the terminal printed for the last message contains this
@@ -22,9 +23,14 @@ from pathlib import Path
 from bot.console import ConsoleSession
 from flows import Content, FlowEvent, FlowState
 
-DEFAULT_DIR = Path(__file__).resolve().parents[1] / "tests" / "transcripts"
+_TESTS = Path(__file__).resolve().parents[1] / "tests"
+DEFAULT_DIR = _TESTS / "transcripts"
+#: The content the transcripts are written for: a frozen copy, so that the office's edits of
+#: the live content never make a transcript fail (tests/fixtures/README.md).
+FROZEN_CONTENT = _TESTS / "fixtures" / "content"
+FROZEN_DATA = _TESTS / "fixtures" / "data"
 _WAIT = re.compile(r"^\[wait (\d+)([hm])\]$")
-_KIND = re.compile(r"^\[(photo|sticker|voice|file|location)\]$")
+_KIND = re.compile(r"^\[(photo|sticker|voice|file|location|resume)\]$")
 _PRESS = re.compile(r"^\[press (\S+)\]$")
 
 

@@ -4,7 +4,9 @@ The zero-configuration channel: `make run` serves it on http://127.0.0.1:8080, a
 to it from its website or a poster (`/?village=CODE` attributes the visit to a village). A person is
 a random HttpOnly cookie, nothing else: no login, no name. The API changes nothing but the caller's
 own conversation, so it needs no CSRF token. Replies come back in the HTTP answer after the
-transition has been committed; a retried tap with the same client id gets the same replies.
+transition has been committed; a retried tap with the same client id gets the same replies (for
+a short while: the server keeps no reply text). The page keeps the conversation itself, in the
+tab's `sessionStorage`, and asks to `resume` (the current question) when it has none.
 """
 
 import html
@@ -41,12 +43,14 @@ _MARKER = re.compile(r"\{\{(web\.page\.[a-z_]+)\}\}")
 
 
 class ChatRequest(BaseModel):
-    """What the page posts: typed `text` or a pressed `choice`, optionally a start payload and a
-    client message id (a retried tap reuses it)."""
+    """What the page posts: typed `text`, a pressed `choice`, a start payload, or `resume` (show
+    the question the person is at: the page lost its copy of the chat); and a client message id
+    (a retried tap reuses it)."""
 
     text: str | None = None
     choice: str | None = None
     start: str | None = None
+    resume: bool = False
     id: str | None = None
 
     @field_validator("choice")
@@ -69,6 +73,12 @@ class ChatRequest(BaseModel):
         if value is not None and (not _CLIENT_ID.match(value) or _DIGIT_RUN.search(value)):
             raise ValueError("id")
         return value
+
+
+def _kind(body: ChatRequest) -> str:
+    if body.choice is not None:
+        return "choice"
+    return "resume" if body.resume and body.text is None and body.start is None else "text"
 
 
 def reply_json(reply: Reply) -> dict[str, Any]:
@@ -116,7 +126,6 @@ class WebChannel:
         return [
             web.get("/", self.page),
             web.get("/next", self.next_person),
-            web.get("/api/history", self.history),
             web.post("/api/chat", self.chat),
             web.static("/static", STATIC_DIR),
         ]
@@ -134,14 +143,6 @@ class WebChannel:
         self._set_cookie(redirect, secrets.token_urlsafe(18))
         raise redirect
 
-    async def history(self, request: web.Request) -> web.Response:
-        browser = request.cookies.get(COOKIE, "")
-        if not _COOKIE_VALUE.match(browser):
-            return web.json_response({"replies": []})
-        self._check_rate(request, browser)
-        replies = await self.service.history(CHANNEL, browser)
-        return web.json_response({"replies": [reply_json(r) for r in replies]}, dumps=_dumps)
-
     async def chat(self, request: web.Request) -> web.Response:
         browser = request.cookies.get(COOKIE, "")
         new_browser = not _COOKIE_VALUE.match(browser)
@@ -155,11 +156,14 @@ class WebChannel:
             browser,
             text=body.text or ("/start" if body.start is not None and body.choice is None else ""),
             choice=body.choice,
-            kind="choice" if body.choice is not None else "text",
+            kind=_kind(body),
             payload=body.start or None,
+            push=False,
         )
         answer: Answer = await self.service.handle(inbound, body.id, inline=True)
-        response = web.json_response({"replies": [reply_json(r) for r in answer.replies]}, dumps=_dumps)
+        response = web.json_response(
+            {"replies": [reply_json(r) for r in answer.replies], "erased": answer.erased}, dumps=_dumps
+        )
         if new_browser:
             self._set_cookie(response, browser)
         return response
@@ -200,7 +204,7 @@ class WebChannel:
             raise self._fail(web.HTTPBadRequest, "web.bad_request") from None
         if body.text is not None and len(body.text) > MAX_TEXT:
             raise self._fail(web.HTTPBadRequest, "web.too_long")
-        if body.text is None and body.choice is None and body.start is None:
+        if body.text is None and body.choice is None and body.start is None and not body.resume:
             raise self._fail(web.HTTPBadRequest, "web.bad_request")
         return body
 

@@ -5,7 +5,7 @@ level, province or issuer code, mã số BHXH), and it allows only a few request
 first lets the chatbot explain a mistake in plain words (letter O for zero, a CCCD typed instead, the wrong
 "Đơn vị cấp thẻ BHYT"...) before the resident spends an attempt. The rules follow
 shared/reference/bhyt-card-number.md §7. This is a format check only: whether the card exists is for BHXH
-to say. Replies must show `CardCheck.masked`, never the full number.
+to say. Replies never repeat the number: they point at a position and the character typed there.
 """
 
 import csv
@@ -50,7 +50,6 @@ _NON_DIGIT = re.compile(r"[^0-9]")
 _NOT_DIGIT_OR_O = re.compile(r"[^0-9O]")
 _LEVELS = "12345"
 _ISSUER_CODES = {"97": "bqp", "98": "cand"}
-_MASK = "•"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +59,6 @@ class CardCheck:
     valid: bool
     reason: str
     normalized: str | None
-    masked: str
     length: int
     digit_count: int
     extracted: bool
@@ -152,14 +150,6 @@ def _issuer_for(province: str) -> str:
     return _ISSUER_CODES.get(province, "vn")
 
 
-def _mask(candidate: str) -> str:
-    """Keep at most the first 3 (two-letter prefix) and the last 3 characters; bullets elsewhere."""
-    size = len(candidate)
-    head = 3 if size >= 9 and candidate[:2].isalpha() else 0
-    tail = 3 if size >= 7 else 1
-    return candidate[:head] + _MASK * (size - head - tail) + candidate[size - tail :]
-
-
 def _length_hint(candidate: str) -> str | None:
     size = len(candidate)
     if candidate.isdigit():
@@ -224,7 +214,7 @@ def _decode(candidate: str) -> tuple[str | None, int | None, str | None, str | N
 
 
 def _no_candidate(reason: str) -> CardCheck:
-    return CardCheck(False, reason, None, "", 0, 0, False, None, None, None, None, None, None, None)
+    return CardCheck(False, reason, None, 0, 0, False, None, None, None, None, None, None, None)
 
 
 def check_card_number(text: str, issuer: str | None = None) -> CardCheck:
@@ -251,7 +241,6 @@ def check_card_number(text: str, issuer: str | None = None) -> CardCheck:
         valid=reason == "ok",
         reason=reason,
         normalized=candidate if size in (10, 15) else None,
-        masked=_mask(candidate),
         length=size,
         digit_count=_digit_count(candidate),
         extracted=_MESSAGE_SEP.sub("", message).upper() != candidate,

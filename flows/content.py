@@ -11,21 +11,25 @@ conversation so that this can never reach a resident.
 
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from flows.card_number import DATA_DIR
+from flows.matching import Vocabulary
 from flows.places import Places, load_villages_csv
 from flows.text import fold
+
+T = TypeVar("T")
 
 CONTENT_DIR = DATA_DIR.parent / "content"
 #: Shown when the office has not set a guide-video link: the official VNeID site.
 DEFAULT_VIDEO_URL = "https://vneid.gov.vn"
 #: Days anything tied to a person is kept (the RETENTION_DAYS setting overrides it).
 DEFAULT_RETENTION_DAYS = 30
-_BLANK_LINES = re.compile(r"\n{3,}")
+#: A placeholder filled with nothing (an office field left empty) leaves no empty line behind.
+_BLANK_LINES = re.compile(r"\n\s*\n")
 #: Ids of FAQ and troubleshooting entries become part of button ids: short and ASCII.
 _ID = re.compile(r"^[a-z0-9_]{1,30}$")
 
@@ -43,7 +47,9 @@ class Content:
     places: Places
     fields: Mapping[str, str] = field(default_factory=dict)
     used: set[str] | None = None
-    _folded: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
+    #: What is computed from the texts once (folded word lists, the vocabulary, the search
+    #: index); a copy made with `replace` starts with an empty one, so it never sees stale texts.
+    _derived: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def _get(self, key: str) -> Any:
         if self.used is not None:
@@ -58,8 +64,10 @@ class Content:
         return self._fill(template, fields)
 
     def paragraphs(self, key: str, **fields: object) -> list[str]:
-        """The list of texts at `key`, each filled like `text` (one message each)."""
+        """The texts at `key` (a list, or one text), each filled like `text` (one message each)."""
         value = self._get(key)
+        if isinstance(value, str):
+            value = [value]
         if not isinstance(value, list):
             raise ContentError(f"{key} is not a list of texts")
         return [self._fill(str(template), fields) for template in value]
@@ -68,16 +76,45 @@ class Content:
         if "{" not in template:
             return template
         filled = template.format_map({**self.fields, **fields})
-        return _BLANK_LINES.sub("\n\n", filled).strip()
+        return _BLANK_LINES.sub("\n", filled).strip()
 
-    def words(self, key: str) -> tuple[str, ...]:
-        """A list of words at `key`, folded (no case, no diacritics) for matching."""
+    def strings(self, key: str) -> tuple[str, ...]:
+        """A list of words at `key`, as the office wrote them."""
         value = self._get(key)
         if not isinstance(value, list):
             raise ContentError(f"{key} is not a list")
-        if key not in self._folded:
-            self._folded[key] = tuple(fold(str(v)) for v in value)
-        return self._folded[key]
+        return tuple(str(v) for v in value)
+
+    def words(self, key: str) -> tuple[str, ...]:
+        """A list of words at `key`, folded (no case, no diacritics) for matching."""
+        return self.derived(f"words:{key}", lambda content: tuple(map(fold, content.strings(key))))
+
+    def derived(self, name: str, build: Callable[["Content"], T]) -> T:
+        """`build(self)`, computed once per content."""
+        if name not in self._derived:
+            self._derived[name] = build(self)
+        return self._derived[name]
+
+    def table(self, prefix: str) -> dict[str, Any]:
+        """The values under `prefix` ("words.abbreviations" -> {"ko": "không", ...})."""
+        start = prefix + "."
+        return {key.removeprefix(start): self._get(key) for key in self.texts if key.startswith(start)}
+
+    @property
+    def vocabulary(self) -> Vocabulary:
+        """The words residents type and what they mean (content/words.toml)."""
+        return self.derived(
+            "vocabulary",
+            lambda content: Vocabulary.build(
+                meanings=content.table("words.meaning"),
+                negations=content._get("words.negations"),
+                particles=content._get("words.particles"),
+                filler=content._get("words.filler"),
+                question_words=content._get("words.question_words"),
+                abbreviations=content.table("words.abbreviations"),
+                commands=content.table("words.commands"),
+            ),
+        )
 
     def has(self, key: str) -> bool:
         return key in self.texts

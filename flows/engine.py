@@ -2,31 +2,36 @@
 
 The order in which a message is understood is the heart of the helper's manners:
 
-1. a start link or a pressed button (a button the current question did not offer is stale and
-   only re-shows the question, so nothing ever advances twice);
-2. a global word ("menu", "huỷ", "xoá dữ liệu", ...) when it is the whole message and not one of
-   the options on offer;
-3. an option, by number, label or everyday word;
+1. a start link, "resume" (show the current question again), or a pressed button (a button the
+   current question did not offer is stale and only re-shows the question, so nothing ever
+   advances twice);
+2. a global word ("menu", "huỷ", "xoá dữ liệu", ...) when it is the whole message and does not
+   name one of the options on offer;
+3. an option, by number, label or everyday answer (`flows.matching`); at a side question
+   (`SIDE_STEPS`) anything else goes back to the question the person was at, and is understood
+   there; a number beyond the options gets the valid range;
 4. a card number typed anywhere, which is pre-checked on the spot (at the card question itself,
    that question reads it);
-5. what the current question itself reads from free text (a village name, a FAQ question);
-6. a FAQ keyword anywhere;
+5. what the current question itself reads from free text (a village name);
+6. a typed question, ranked against the FAQ and the menu (`flows.search`): answered, offered
+   as two close matches, or "not found" with the list and a person;
 7. otherwise the options again, and after three misses in a row the offer of a person.
 
-Whatever happened, the reply ends with the question the person is now at. The function is pure:
-no clock (the caller passes `now`), no I/O, standard library only.
+Whatever happened, the reply ends with the question the person is now at (in its brief form
+when something was said before it). The function is pure: no clock (the caller passes `now`),
+no I/O, standard library only.
 """
 
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from flows import card_dialog, faq, menu, onboarding
+from flows import card_dialog, faq, menu, onboarding, search
 from flows.card_number import check_card_number
 from flows.content import Content
 from flows.handoff import offer_handoff
-from flows.matching import command_of, option_of
-from flows.model import FlowState, Inbound, Step, Transition
+from flows.matching import command_of, named_option, number_of, option_of
+from flows.model import SIDE_STEPS, FlowState, Inbound, Step, Transition
 from flows.steps import STEPS, StepSpec
 from flows.turn import Turn
 
@@ -34,6 +39,10 @@ from flows.turn import Turn
 IDLE_RESTART = timedelta(hours=24)
 #: Misunderstandings in a row before a person is offered.
 MAX_MISSES = 3
+#: Free text of this many words or more is taken as a question, even without a question word.
+QUESTION_WORDS = 3
+#: Where any text that is not an option is taken as a question.
+_ASKING_STEPS = frozenset({Step.MENU, Step.FAQ, Step.FAQ_ANSWER})
 
 
 def _new_ref() -> str:
@@ -51,18 +60,17 @@ def handle(
 ) -> Transition:
     """Answer one inbound message. `state` is None for a person never seen before."""
     state = FlowState(person=new_ref()) if state is None else state.copy()
-    turn = Turn(state, content, now)
+    turn = Turn(state, content, now, inbound)
     if state.step is not Step.NEW and _idle(state, now):
-        _restart_after_idle(turn, quiet=_is_start(inbound))
+        _restart_after_idle(turn, quiet=_is_start(turn))
     if turn.state.step is Step.NEW:
         _first_message(turn, inbound)
     else:
         _dispatch(turn, inbound)
     if turn.erased:
-        turn.state = FlowState(person=new_ref())
-    else:
-        state.step = turn.next or state.step
-        STEPS[state.step].ask(turn)
+        return Transition(FlowState(person=new_ref()), tuple(turn.replies), tuple(turn.events), erased=True)
+    state.step = turn.next or state.step
+    STEPS[state.step].ask(turn)
     turn.state.last_at = now.isoformat()
     return Transition(turn.state, tuple(turn.replies), tuple(turn.events))
 
@@ -71,8 +79,9 @@ def _idle(state: FlowState, now: datetime) -> bool:
     return state.last_at is not None and now - datetime.fromisoformat(state.last_at) >= IDLE_RESTART
 
 
-def _is_start(inbound: Inbound) -> bool:
-    command = command_of(inbound.text) if inbound.text else None
+def _is_start(turn: Turn) -> bool:
+    inbound = turn.inbound
+    command = command_of(inbound.text, turn.content.vocabulary) if inbound.text else None
     return bool(inbound.payload) or (command is not None and command[0] == "start")
 
 
@@ -85,9 +94,10 @@ def _restart_after_idle(turn: Turn, quiet: bool) -> None:
         return
     state.step = Step.MENU
     state.offered = []
-    state.misses = 0
-    state.max_guide_step = 0
-    state.resume = state.erase_from = state.card_from = None
+    state.pick = []
+    state.misses = state.card_fails = state.max_guide_step = 0
+    state.resume = state.erase_from = state.card_from = state.guide_at = None
+    state.prerequisites_done = state.card_explain = False
     turn.restarted = True
     if not quiet:
         turn.log("session_started", source="return")
@@ -96,7 +106,7 @@ def _restart_after_idle(turn: Turn, quiet: bool) -> None:
 
 def _first_message(turn: Turn, inbound: Inbound) -> None:
     """Any first message starts the welcome; a card number in it is still pre-checked."""
-    command = command_of(inbound.text) if inbound.text else None
+    command = command_of(inbound.text, turn.content.vocabulary) if inbound.text else None
     payload = command[1] if command and command[0] == "start" else None
     onboarding.start(turn, inbound.payload or payload)
     if inbound.text and not command:
@@ -120,30 +130,53 @@ def _answer(turn: Turn, spec: StepSpec, option_id: str) -> None:
 
 def _dispatch(turn: Turn, inbound: Inbound) -> None:
     state = turn.state
-    spec = STEPS[state.step]
     if inbound.payload:
         onboarding.start(turn, inbound.payload)
+    elif inbound.kind == "resume":
         return
-    if inbound.choice is not None:
+    elif inbound.choice is not None:
         if any(option_id == inbound.choice for option_id, _ in state.offered):
-            _answer(turn, spec, inbound.choice)
+            _answer(turn, STEPS[state.step], inbound.choice)
         else:
             turn.say("misc.stale")
-        return
-    text = inbound.text
-    if inbound.kind not in ("text", "choice"):
+    elif inbound.kind not in ("text", "choice"):
         turn.say("misc.non_text")
-        return
-    command = command_of(text)
-    option = option_of(text, state.offered, _aliases(turn.content), spec.strict)
-    if command and option is None:
+    else:
+        _understand(turn, inbound.text)
+
+
+def _understand(turn: Turn, text: str) -> None:
+    """Typed text, in the order of the module docstring (from step 2 on)."""
+    state = turn.state
+    spec = STEPS[state.step]
+    vocabulary = turn.content.vocabulary
+    aliases = _aliases(turn.content)
+    command = command_of(text, vocabulary)
+    if command and named_option(text, state.offered, aliases) is None:
         _run_command(turn, *command)
-    elif option is not None:
+        return
+    option = option_of(text, state.offered, vocabulary, aliases, spec.strictness)
+    if option is not None:
         _answer(turn, spec, option)
+    elif state.step in SIDE_STEPS:
+        _leave_side(turn)
+        _understand(turn, text)
+    elif number_of(text) is not None and state.offered:
+        _miss(turn, "misc.out_of_range", count=len(state.offered))
     elif spec.reads_cards and spec.typed is not None and spec.typed(turn, text):
         return
     elif not _card_number(turn, text) and (spec.typed is None or not spec.typed(turn, text)):
         _free_text(turn, text)
+
+
+def _leave_side(turn: Turn) -> None:
+    """Back from a side question to the question the person was at, with its options on offer
+    again (asked silently on a copy), so the text can be understood there."""
+    state = turn.state
+    state.step = turn.come_back(Step.MENU)
+    probe = Turn(state.copy(), turn.content, turn.now, turn.inbound)
+    STEPS[state.step].ask(probe)
+    state.offered = probe.state.offered
 
 
 def _card_number(turn: Turn, text: str) -> bool:
@@ -157,21 +190,37 @@ def _card_number(turn: Turn, text: str) -> bool:
 
 
 def _free_text(turn: Turn, text: str) -> None:
-    """Text the current question did not expect: a FAQ, or a miss."""
-    entry = faq.match(turn, text)
-    if entry is not None:
+    """Text the current question did not expect: a question, or a miss. An everyday answer
+    that fits no option here ("có" at the area question) is a miss, never a question."""
+    vocabulary = turn.content.vocabulary
+    answer_word = vocabulary.meaning(text) is not None
+    found = search.find(turn.content, text) if not answer_word else None
+    if found and found.keys:
         turn.state.misses = 0
-        faq.show_entry(turn, entry)
+        if found.answer:
+            faq.open_found(turn, found.answer)
+        else:
+            faq.offer_pick(turn, found.keys)
         return
     if turn.restarted:
         return
+    words = vocabulary.content_words(text)
+    asking = bool(words) and (vocabulary.is_question(text) or len(words) >= QUESTION_WORDS)
+    if not answer_word and (asking or (turn.state.step in _ASKING_STEPS and words)):
+        faq.not_found(turn)
+    else:
+        _miss(turn, "misc.miss")
+
+
+def _miss(turn: Turn, key: str, **fields: object) -> None:
+    """Not understood: say so (`key`); the third time in a row, offer a person instead."""
     turn.state.misses += 1
     if turn.state.misses >= MAX_MISSES:
         turn.state.misses = 0
         turn.say("misc.miss_many")
         offer_handoff(turn, resume=turn.state.step)
     else:
-        turn.say("misc.miss")
+        turn.say(key, **fields)
 
 
 def _help(turn: Turn, _: str | None) -> None:
@@ -179,6 +228,10 @@ def _help(turn: Turn, _: str | None) -> None:
 
 
 def _stop(turn: Turn, _: str | None) -> None:
+    """Reminders off; a channel that cannot push (the web chat) has none to stop."""
+    if not turn.inbound.push:
+        turn.say("stop.no_reminders")
+        return
     turn.state.reminders_off = True
     turn.say("stop.done")
 

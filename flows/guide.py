@@ -2,15 +2,17 @@
 
 Steps are numbered as in the appendix of the commune's plan (what volunteers quote from the
 printed leaflet): 1 open VNeID, 2 log in, 3 Ví giấy tờ → Tích hợp thông tin → Tạo mới yêu cầu →
-Thẻ bảo hiểm y tế, 4 fill in the issuer and the card number, 5 send and read the result.
-Each step offers the same way forward, a way to say "I'm stuck", a way back and the menu.
+Thẻ bảo hiểm y tế, 4 fill in the form, 5 send and read the result. Step 4 is three screens, one
+thing each (choose the issuer, type the number, tick the confirmation), because a form of three
+fields in one message was a whole phone screen of text. Each screen offers the same way forward,
+a way to say "I'm stuck", a way back and the menu.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from flows.handoff import handoff, offer_handoff
-from flows.model import GUIDE_STEPS, Step
+from flows.model import Step
 from flows.turn import Turn
 
 
@@ -53,10 +55,17 @@ def answer_prerequisite(turn: Turn, name: str) -> None:
     """On yes moves on; on no explains what to do and waits until the person is ready."""
     pre = _BY_STEP[turn.state.step]
     if name == "yes":
-        turn.go(pre.then)
+        _pass(turn, pre)
         return
     turn.say_all(f"{pre.key}.help")
     turn.go(pre.help_step)
+
+
+def _pass(turn: Turn, pre: Prerequisite) -> None:
+    """On to the next check; after the last one, the guide, and the checks count as answered."""
+    if pre.then is Step.GUIDE_1:
+        turn.state.prerequisites_done = True
+    turn.go(pre.then)
 
 
 def ask_prerequisite_help(turn: Turn) -> None:
@@ -76,43 +85,78 @@ def answer_prerequisite_help(turn: Turn, name: str) -> None:
     """Continues to the next check, records `handoff_requested`, or opens the menu."""
     pre = _BY_STEP[turn.state.step]
     if name == "continue":
-        turn.go(pre.then)
+        _pass(turn, pre)
     elif name == "handoff":
         handoff(turn, at=pre.ask_step)
     else:
         turn.go(Step.MENU)
 
 
-def _number(step: Step) -> int:
-    return GUIDE_STEPS.index(step) + 1
+@dataclass(frozen=True, slots=True)
+class Screen:
+    """One screen of the guide: its step, the leaflet's step number, its content key, and the
+    options it offers besides the common ones."""
+
+    step: Step
+    number: int
+    key: str
+    extra: tuple[str, ...] = ()
+
+
+SCREENS = (
+    Screen(Step.GUIDE_1, 1, "guide.step_1"),
+    Screen(Step.GUIDE_2, 2, "guide.step_2"),
+    Screen(Step.GUIDE_3, 3, "guide.step_3"),
+    Screen(Step.GUIDE_4, 4, "guide.step_4a"),
+    Screen(Step.GUIDE_4_NUMBER, 4, "guide.step_4b", ("card",)),
+    Screen(Step.GUIDE_4_CONFIRM, 4, "guide.step_4c"),
+    Screen(Step.GUIDE_5, 5, "guide.step_5"),
+)
+_SCREEN: dict[str, Screen] = {screen.step: screen for screen in SCREENS}
+#: The options of every screen but the last, after its own: move on, stuck, back, the menu.
+_FORWARD = ("next",)
+_COMMON = ("stuck", "back", "menu")
+_LABELS = {
+    "next": "guide.next",
+    "card": "guide.check_card",
+    "yes": "guide.sent_yes",
+    "no": "guide.sent_no",
+    "stuck": "guide.stuck",
+    "back": "guide.back",
+    "menu": "common.menu",
+}
+
+
+def screen_of(step: str | None) -> Screen:
+    """The guide screen a stored step names (the first one when it names none)."""
+    return _SCREEN.get(step or "", SCREENS[0])
+
+
+def start_guide(turn: Turn) -> None:
+    """The guide from its start: the prerequisites, unless already answered this session."""
+    turn.go(Step.GUIDE_1 if turn.state.prerequisites_done else Step.PRE_APP)
 
 
 def ask_guide_step(turn: Turn) -> None:
-    """Shows "Bước N: ..." with what to press and what the screen shows.
+    """Shows one screen of the guide: what to press and what the screen shows.
 
-    Records `step_reached` the first time this session reaches step N.
+    Records `step_reached` the first time this session reaches step N (the leaflet's number).
     """
-    number = _number(turn.state.step)
     state = turn.state
-    state.guide_step = number
-    if number > state.max_guide_step:
-        state.max_guide_step = number
-        turn.log("step_reached", step=number)
-    key = f"guide.step_{number}"
-    screenshot = turn.content.text(f"{key}.screenshot")
-    if number == 5:
-        options = [("yes", turn.label("guide.sent_yes")), ("no", turn.label("guide.sent_no"))]
-    elif number == 4:
-        options = [("next", turn.label("guide.next")), ("card", turn.label("guide.check_card"))]
-    else:
-        options = [("next", turn.label("guide.next"))]
-    options += [
-        ("stuck", turn.label("guide.stuck")),
-        ("back", turn.label("guide.back")),
-        ("menu", turn.label("common.menu")),
-    ]
+    screen = _SCREEN[state.step]
+    state.guide_at = screen.step
+    if screen.number > state.max_guide_step:
+        state.max_guide_step = screen.number
+        turn.log("step_reached", step=screen.number)
+    content = turn.content
+    screenshot = content.text(f"{screen.key}.screenshot")
+    forward = ("yes", "no") if screen is SCREENS[-1] else _FORWARD
+    names = (*forward, *screen.extra, *_COMMON)
     turn.question(
-        turn.content.text(f"{key}.text"), options, image=f"content:{screenshot}" if screenshot else None
+        content.text(f"{screen.key}.text"),
+        [(name, turn.label(_LABELS[name])) for name in names],
+        image=f"content:{screenshot}" if screenshot else None,
+        brief=content.text(f"{screen.key}.brief"),
     )
 
 
@@ -123,21 +167,30 @@ def _submitted(turn: Turn) -> None:
     turn.go(Step.MENU)
 
 
-def _stuck(turn: Turn, number: int) -> None:
-    turn.log("stuck", step=number)
+def _stuck(turn: Turn, screen: Screen) -> None:
+    turn.log("stuck", step=screen.number)
     turn.go(Step.STUCK)
 
 
-def _check_card(turn: Turn) -> None:
-    turn.state.card_from = Step.GUIDE_4
+def _check_card(turn: Turn, screen: Screen) -> None:
+    turn.state.card_from = screen.step
     turn.go(Step.CARD_ASK)
 
 
-_GUIDE_ANSWERS: dict[str, Callable[[Turn, int], None]] = {
-    "next": lambda turn, n: turn.go(GUIDE_STEPS[n]),
-    "back": lambda turn, n: turn.go(GUIDE_STEPS[n - 2] if n > 1 else Step.PRE_CARD),
+def _next(turn: Turn, screen: Screen) -> None:
+    turn.go(SCREENS[SCREENS.index(screen) + 1].step)
+
+
+def _back(turn: Turn, screen: Screen) -> None:
+    at = SCREENS.index(screen)
+    turn.go(SCREENS[at - 1].step if at else Step.PRE_CARD)
+
+
+_GUIDE_ANSWERS: dict[str, Callable[[Turn, Screen], None]] = {
+    "next": _next,
+    "back": _back,
     "stuck": _stuck,
-    "card": lambda turn, _: _check_card(turn),
+    "card": _check_card,
     "yes": lambda turn, _: _submitted(turn),
     "no": lambda turn, _: turn.go(Step.FAIL_WHICH),
     "menu": lambda turn, _: turn.go(Step.MENU),
@@ -147,7 +200,7 @@ _GUIDE_ANSWERS: dict[str, Callable[[Turn, int], None]] = {
 def answer_guide_step(turn: Turn, name: str) -> None:
     """Moves along the guide; "Tôi bị vướng" records `stuck` with the step; at step 5, "Có"
     records `outcome` submitted."""
-    _GUIDE_ANSWERS[name](turn, _number(turn.state.step))
+    _GUIDE_ANSWERS[name](turn, _SCREEN[turn.state.step])
 
 
 def ask_failure(turn: Turn) -> None:
@@ -169,31 +222,33 @@ def answer_failure(turn: Turn, name: str) -> None:
 
 
 def ask_stuck(turn: Turn) -> None:
-    """Lists the commonest problems of the step the person is stuck at, then "something else"."""
-    key = f"guide.step_{turn.state.guide_step}.stuck"
+    """Lists the commonest problems of the screen the person is stuck at, then "something else"."""
+    screen = screen_of(turn.state.guide_at)
+    key = f"{screen.key}.stuck"
     entries = [(entry, turn.label(f"{key}.{entry}.label")) for entry in turn.content.ids(key)]
     turn.question(
-        turn.content.text("stuck.question", step=turn.state.guide_step),
+        turn.content.text("stuck.question", step=screen.number),
         [*entries, ("other", turn.label("stuck.other"))],
     )
 
 
 def answer_stuck(turn: Turn, name: str) -> None:
     """Shows the chosen entry's answer; "Vấn đề khác" offers a person."""
-    step = GUIDE_STEPS[turn.state.guide_step - 1]
+    screen = screen_of(turn.state.guide_at)
     if name == "other":
-        offer_handoff(turn, resume=step)
+        offer_handoff(turn, resume=screen.step)
         return
-    turn.say(f"guide.step_{turn.state.guide_step}.stuck.{name}.answer")
+    turn.say(f"{screen.key}.stuck.{name}.answer")
     turn.go(Step.STUCK_ANSWER)
 
 
 def ask_stuck_answer(turn: Turn) -> None:
-    """After a troubleshooting answer: try the step again, ask for a person, or the menu."""
+    """After a troubleshooting answer: try the screen again, ask for a person, or the menu."""
+    screen = screen_of(turn.state.guide_at)
     turn.question(
         turn.content.text("stuck.after"),
         [
-            (f"retry_{turn.state.guide_step}", turn.content.text("stuck.retry", step=turn.state.guide_step)),
+            (f"retry_{screen.step}", turn.content.text("stuck.retry", step=screen.number)),
             ("handoff", turn.label("common.handoff")),
             ("menu", turn.label("common.menu")),
         ],
@@ -201,12 +256,12 @@ def ask_stuck_answer(turn: Turn) -> None:
 
 
 def answer_stuck_answer(turn: Turn, name: str) -> None:
-    """Back to the step ("retry_N" names it, so an old button cannot pick another step), a
+    """Back to the screen ("retry_<step>" names it, so an old button cannot pick another one), a
     person (`handoff_requested`), or the menu."""
-    step = GUIDE_STEPS[turn.state.guide_step - 1]
+    screen = screen_of(turn.state.guide_at)
     if name.startswith("retry_"):
-        turn.go(GUIDE_STEPS[int(name.removeprefix("retry_")) - 1])
+        turn.go(screen_of(name.removeprefix("retry_")).step)
     elif name == "handoff":
-        handoff(turn, at=step)
+        handoff(turn, at=screen.step)
     else:
         turn.go(Step.MENU)

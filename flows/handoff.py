@@ -1,8 +1,9 @@
 """Asking for a person: the way out of every place where the helper cannot help further.
 
-For now the helper records `handoff_requested` (with the village and where the person was) and
-tells them where to get help in person today; relaying the request to volunteers is a later
-addition that reads the same event.
+The helper cannot pass a request on to anyone yet, so it never says or implies that someone will
+call: it says where and when to get help in person (the office's own details, content/office.toml)
+and records `handoff_requested` (with the village and where the person was), so the office can
+count the demand; relaying requests to volunteers is a later addition that reads the same event.
 """
 
 from flows.model import Step
@@ -17,10 +18,8 @@ def handoff(turn: Turn, at: str) -> None:
 
 
 def offer_handoff(turn: Turn, resume: Step) -> None:
-    """Offers a person; "no" goes back to `resume`."""
-    if turn.state.step is not Step.HANDOFF_OFFER:
-        turn.state.resume = resume
-    turn.go(Step.HANDOFF_OFFER)
+    """Offers a person; "no" (or anything else) goes back to `resume`."""
+    turn.detour(Step.HANDOFF_OFFER, back_to=resume)
 
 
 def ask_handoff_offer(turn: Turn) -> None:
@@ -33,9 +32,8 @@ def ask_handoff_offer(turn: Turn) -> None:
 
 def answer_handoff_offer(turn: Turn, name: str) -> None:
     """On "Có" records `handoff_requested`; on "Không" goes back where the person was."""
-    resume = Step(turn.state.resume or Step.MENU)
-    turn.state.resume = None
+    back = turn.come_back(Step.MENU)
     if name == "yes":
-        handoff(turn, at=resume)
+        handoff(turn, at=back)
     else:
-        turn.go(resume)
+        turn.go(back)

@@ -1,13 +1,14 @@
 """The main menu and the one-shot answers it leads to (video, erase).
 
 The menu is where every finished branch comes back to, so it is short to read again: one line and
-seven buttons. The same actions are reachable by slash commands (`/huongdan`, `/video`, ...),
+seven options. The same actions are reachable by slash commands (`/huongdan`, `/video`, ...),
 which call `open_item` exactly as a button press does.
 """
 
 from collections.abc import Callable
 
 from flows import signature
+from flows.guide import start_guide
 from flows.handoff import handoff
 from flows.model import Step
 from flows.turn import Turn
@@ -41,7 +42,7 @@ def _open_card(turn: Turn) -> None:
 
 
 _OPEN: dict[str, Callable[[Turn], None]] = {
-    "guide": lambda turn: turn.go(Step.PRE_APP),
+    "guide": start_guide,
     "card": _open_card,
     "video": show_video,
     "result": lambda turn: turn.go(Step.RESULT),
@@ -65,12 +66,14 @@ def ask_erase(turn: Turn) -> None:
 
 
 def answer_erase(turn: Turn, name: str) -> None:
-    """Records `data_erased` and marks the turn for erasure; the service deletes the rows."""
+    """Records `data_erased` and marks the turn for erasure; the service deletes the rows. The
+    answer offers "Bắt đầu lại", so the old erase buttons are no longer the current question;
+    anything pressed or typed afterwards starts a new conversation."""
     resume = Step(turn.state.erase_from or Step.MENU)
     turn.state.erase_from = None
     if name == "yes":
         turn.log("data_erased")
-        turn.say("erase.done")
+        turn.question(turn.content.text("erase.done"), [("restart", turn.label("erase.restart"))])
         turn.erased = True
     else:
         turn.say("erase.kept")

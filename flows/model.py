@@ -32,6 +32,8 @@ class Step(StrEnum):
     GUIDE_2 = "guide_2"
     GUIDE_3 = "guide_3"
     GUIDE_4 = "guide_4"
+    GUIDE_4_NUMBER = "guide_4_number"
+    GUIDE_4_CONFIRM = "guide_4_confirm"
     GUIDE_5 = "guide_5"
     FAIL_WHICH = "fail_which"
     STUCK = "stuck"
@@ -45,17 +47,36 @@ class Step(StrEnum):
     FAQ_ANSWER = "faq_answer"
     HANDOFF_OFFER = "handoff_offer"
     ERASE_CONFIRM = "erase_confirm"
+    FAQ_PICK = "faq_pick"
+    NOT_FOUND = "not_found"
 
 
-#: The five guide steps in order; index + 1 is the step number the commune's leaflet uses.
-GUIDE_STEPS = (Step.GUIDE_1, Step.GUIDE_2, Step.GUIDE_3, Step.GUIDE_4, Step.GUIDE_5)
+#: Questions asked on the side of another one (the offer of a person, "which of these two did
+#: you mean", "not found"): anything typed there that is not one of their options goes back to
+#: the question the person was at (`FlowState.resume`) and is understood there.
+SIDE_STEPS = frozenset({Step.HANDOFF_OFFER, Step.FAQ_PICK, Step.NOT_FOUND})
+
+#: The screens of the guide in order. Step 4 is three screens (choose the issuer, type the number,
+#: tick the confirmation), so that a person does one thing at a time; `flows.guide` numbers them.
+GUIDE_STEPS = (
+    Step.GUIDE_1,
+    Step.GUIDE_2,
+    Step.GUIDE_3,
+    Step.GUIDE_4,
+    Step.GUIDE_4_NUMBER,
+    Step.GUIDE_4_CONFIRM,
+    Step.GUIDE_5,
+)
 
 
 @dataclass(frozen=True, slots=True)
 class Inbound:
     """One thing a person did: typed `text`, pressed a button (`choice` = the button id),
     sent something that is not text (`kind`: "photo", "sticker", "voice", "file", "location",
-    "other"), or opened a start link (`payload`)."""
+    "other"), opened a start link (`payload`), or came back to a conversation whose last answer
+    it no longer shows (`kind` "resume": the current question is asked again, nothing else).
+    `push` is False on a channel that cannot send a message unprompted (the web chat), so the
+    flow never promises it a reminder."""
 
     channel: str
     user_key: str
@@ -65,6 +86,7 @@ class Inbound:
     kind: str = "text"
     payload: str | None = None
     received_at: datetime | None = None
+    push: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,11 +133,15 @@ class FlowState:
     area: str | None = None
     offered: list[list[str]] = field(default_factory=list)
     misses: int = 0
+    card_fails: int = 0
     max_guide_step: int = 0
-    guide_step: int = 0
+    guide_at: str | None = None
+    prerequisites_done: bool = False
     resume: str | None = None
+    pick: list[str] = field(default_factory=list)
     erase_from: str | None = None
     card_from: str | None = None
+    card_explain: bool = False
     limit_reminded: bool = False
     reminders_off: bool = False
     last_at: str | None = None
@@ -126,6 +152,7 @@ class FlowState:
         for name in _STATE_FIELDS:
             object.__setattr__(new, name, getattr(self, name))
         new.offered = [*self.offered]
+        new.pick = [*self.pick]
         return new
 
     def to_json(self) -> str:
@@ -148,8 +175,10 @@ _STATE_FIELDS = frozenset(f.name for f in fields(FlowState))
 
 @dataclass(frozen=True, slots=True)
 class Transition:
-    """What `flows.handle` returns: the new state, the replies to show, the events to log."""
+    """What `flows.handle` returns: the new state, the replies to show, the events to log, and
+    `erased` when the person asked to erase what is kept about them (the caller deletes it)."""
 
     state: FlowState
     replies: tuple[Reply, ...]
     events: tuple[FlowEvent, ...]
+    erased: bool = False

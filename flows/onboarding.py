@@ -1,11 +1,14 @@
 """The start of a conversation: welcome, consent, and which thôn / tổ dân phố the person is in.
 
-Consent comes first and is an explicit choice (Vietnam's personal data law): the person reads
-what is kept, for how long, what is never kept and how to erase it, then presses "Đồng ý" or
-"Không đồng ý". Declining still gives every piece of help; the events of a person who declined
-carry no person reference and no village.
+Consent comes first and is an explicit choice (Vietnam's personal data law): a layered notice
+says in a few lines who is talking (the commune's software), what is kept, for how long, what
+is never kept and how to erase it; "Xem chi tiết" gives the full notice (purpose, legal basis,
+rights, whom to ask) that Decree 356/2025 requires. The person then chooses "Đồng ý" or "Không
+đồng ý". Declining still gives every piece of help; the events of a person who declined carry no
+person reference and no village.
 """
 
+from flows.matching import number_of
 from flows.model import Step
 from flows.places import UNKNOWN
 from flows.text import slug
@@ -32,7 +35,6 @@ def start(turn: Turn, payload: str | None) -> None:
     if state.consent is None:
         state.pending_village = pending
         turn.say("welcome.intro")
-        turn.say("welcome.privacy")
         turn.go(Step.CONSENT)
     elif state.consent and pending and pending != state.village:
         state.pending_village = pending
@@ -44,16 +46,24 @@ def start(turn: Turn, payload: str | None) -> None:
 
 
 def ask_consent(turn: Turn) -> None:
-    """Asks for consent with exactly two buttons."""
+    """Asks for consent: agree, decline, or read the full notice first."""
     turn.question(
         turn.content.text("consent.question"),
-        [("agree", turn.label("consent.agree")), ("decline", turn.label("consent.decline"))],
+        [
+            ("agree", turn.label("consent.agree")),
+            ("decline", turn.label("consent.decline")),
+            ("details", turn.label("consent.details_label")),
+        ],
     )
 
 
 def answer_consent(turn: Turn, name: str) -> None:
-    """Records `consent_given` (then asks the village) or `consent_declined` (then the menu)."""
+    """Records `consent_given` (then asks the village) or `consent_declined` (then the menu);
+    "Xem chi tiết" shows the full notice and asks again."""
     state = turn.state
+    if name == "details":
+        turn.say("consent.details")
+        return
     if name == "agree":
         state.consent = True
         turn.log("consent_given")
@@ -148,7 +158,10 @@ def answer_village(turn: Turn, name: str) -> None:
 
 
 def village_typed(turn: Turn, text: str) -> bool:
-    """A typed place name at any village question: one match is taken, several are narrowed."""
+    """A typed place name at any village question: one match is taken, several are narrowed.
+    A number or an everyday answer ("có", "không") is never taken for a name."""
+    if number_of(text) is not None or turn.content.vocabulary.meaning(text) is not None:
+        return False
     places = turn.content.places
     found = places.match(text)
     if len(found) == 1:

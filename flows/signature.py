@@ -9,21 +9,29 @@ from flows.turn import Turn
 
 
 def explain(turn: Turn) -> None:
-    """Explains what a public digital signature is, what it is for and how to get one."""
+    """Explains what a public digital signature is and what it is for."""
     turn.say_all("signature.explain")
     turn.go(Step.SIGNATURE)
 
 
 def ask_signature(turn: Turn) -> None:
-    """Asks whether the person wants help to register."""
+    """Asks whether the person wants help to register; the ways to register are one more option."""
     turn.question(
         turn.content.text("signature.question"),
-        [("yes", turn.label("signature.yes")), ("no", turn.label("signature.no"))],
+        [
+            ("yes", turn.label("signature.yes")),
+            ("how", turn.label("signature.how_label")),
+            ("no", turn.label("signature.no")),
+        ],
     )
 
 
 def answer_signature(turn: Turn, name: str) -> None:
-    """Records `signature_interest` on "yes" and says where and when to come."""
+    """Records `signature_interest` on "yes" and says where and when to come; "how" tells the
+    ways to register and asks again."""
+    if name == "how":
+        turn.say("signature.how")
+        return
     if name == "yes":
         turn.log("signature_interest")
         turn.say("signature.where")

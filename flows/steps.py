@@ -10,20 +10,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flows import card_dialog, faq, guide, handoff, menu, onboarding, outcome, signature
+from flows.matching import Strictness
 from flows.model import GUIDE_STEPS, Step
 from flows.turn import Turn
 
 
 @dataclass(frozen=True, slots=True)
 class StepSpec:
-    """How one step behaves. A `strict` question never takes an everyday "ok" or a near miss for
-    its answer (consent, erasing, "the success screen appeared"); `reads_cards` when its own
-    reader takes a card number before the general pre-check does."""
+    """How one step behaves. Its `strictness` says how much it reads into an everyday answer
+    (consent does not take "xong"; erasing and "the success screen appeared" take no "ok" and no
+    near miss); `reads_cards` when its own reader takes a card number before the general
+    pre-check does."""
 
     ask: Callable[[Turn], None]
     answer: Callable[[Turn, str], None]
     typed: Callable[[Turn, str], bool] | None = None
-    strict: bool = False
+    strictness: Strictness = Strictness.NORMAL
     reads_cards: bool = False
 
 
@@ -32,7 +34,7 @@ _PREREQUISITE_HELP = StepSpec(guide.ask_prerequisite_help, guide.answer_prerequi
 _GUIDE = StepSpec(guide.ask_guide_step, guide.answer_guide_step)
 
 STEPS: dict[Step, StepSpec] = {
-    Step.CONSENT: StepSpec(onboarding.ask_consent, onboarding.answer_consent, strict=True),
+    Step.CONSENT: StepSpec(onboarding.ask_consent, onboarding.answer_consent, strictness=Strictness.CONSENT),
     Step.VILLAGE_CONFIRM: StepSpec(
         onboarding.ask_village_confirm, onboarding.answer_village_confirm, onboarding.village_typed
     ),
@@ -45,8 +47,8 @@ STEPS: dict[Step, StepSpec] = {
     Step.PRE_LEVEL2_HELP: _PREREQUISITE_HELP,
     Step.PRE_CARD: _PREREQUISITE,
     Step.PRE_CARD_HELP: _PREREQUISITE_HELP,
-    **dict.fromkeys(GUIDE_STEPS[:4], _GUIDE),
-    Step.GUIDE_5: StepSpec(guide.ask_guide_step, guide.answer_guide_step, strict=True),
+    **dict.fromkeys(GUIDE_STEPS[:-1], _GUIDE),
+    Step.GUIDE_5: StepSpec(guide.ask_guide_step, guide.answer_guide_step, strictness=Strictness.FIRM),
     Step.FAIL_WHICH: StepSpec(guide.ask_failure, guide.answer_failure),
     Step.STUCK: StepSpec(guide.ask_stuck, guide.answer_stuck),
     Step.STUCK_ANSWER: StepSpec(guide.ask_stuck_answer, guide.answer_stuck_answer),
@@ -57,8 +59,12 @@ STEPS: dict[Step, StepSpec] = {
     Step.RESULT: StepSpec(outcome.ask_result, outcome.answer_result),
     Step.REJECT_CAUSE: StepSpec(outcome.ask_reject_cause, outcome.answer_reject_cause),
     Step.SIGNATURE: StepSpec(signature.ask_signature, signature.answer_signature),
-    Step.FAQ: StepSpec(faq.ask_faq, faq.answer_faq, faq.faq_typed),
+    Step.FAQ: StepSpec(faq.ask_faq, faq.answer_faq),
     Step.FAQ_ANSWER: StepSpec(faq.ask_faq_answer, faq.answer_faq_answer),
-    Step.HANDOFF_OFFER: StepSpec(handoff.ask_handoff_offer, handoff.answer_handoff_offer),
-    Step.ERASE_CONFIRM: StepSpec(menu.ask_erase, menu.answer_erase, strict=True),
+    Step.FAQ_PICK: StepSpec(faq.ask_pick, faq.answer_pick),
+    Step.NOT_FOUND: StepSpec(faq.ask_not_found, faq.answer_not_found),
+    Step.HANDOFF_OFFER: StepSpec(
+        handoff.ask_handoff_offer, handoff.answer_handoff_offer, strictness=Strictness.CONSENT
+    ),
+    Step.ERASE_CONFIRM: StepSpec(menu.ask_erase, menu.answer_erase, strictness=Strictness.FIRM),
 }

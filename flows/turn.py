@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from flows.content import Content
-from flows.model import Button, FlowEvent, FlowState, Reply, Step
+from flows.model import SIDE_STEPS, Button, FlowEvent, FlowState, Inbound, Reply, Step
 
 #: Button ids are sent back by channels; Telegram allows at most 64 bytes of callback data.
 MAX_BUTTON_ID_BYTES = 64
@@ -20,10 +20,11 @@ MAX_BUTTON_ID_BYTES = 64
 class Turn:
     """One transition being built: the (already copied) state, replies and events so far."""
 
-    def __init__(self, state: FlowState, content: Content, now: datetime) -> None:
+    def __init__(self, state: FlowState, content: Content, now: datetime, inbound: Inbound) -> None:
         self.state = state
         self.content = content
         self.now = now
+        self.inbound = inbound
         self.replies: list[Reply] = []
         self.events: list[FlowEvent] = []
         self.next: Step | None = None
@@ -52,6 +53,20 @@ class Turn:
         """Name the step whose question comes next; the engine asks it."""
         self.next = step
 
+    def detour(self, step: Step, back_to: Step | None = None) -> None:
+        """Ask a side question (`SIDE_STEPS`); afterwards the person goes back to `back_to`, by
+        default the question they are at (a side question asked from a side question goes
+        back to where the first one came from)."""
+        if self.state.step not in SIDE_STEPS:
+            self.state.resume = back_to or self.state.step
+        self.go(step)
+
+    def come_back(self, default: Step) -> Step:
+        """Where a side question goes back to (and forget it)."""
+        back = Step(self.state.resume) if self.state.resume else default
+        self.state.resume = None
+        return back
+
     def label(self, key: str) -> str:
         return self.content.text(key)
 
@@ -61,12 +76,19 @@ class Turn:
         options: Sequence[tuple[str, str]],
         image: str | None = None,
         wants_text: bool = False,
+        brief: str | None = None,
     ) -> None:
         """Ask `text` offering `options` as (name, label); remember them for typed answers.
+
+        When this turn already said something (an answer, a card check, "not understood"), the
+        `brief` form of a long question is asked instead, so that the whole turn fits one phone
+        screen; the full text is just above in the chat.
 
         The button id is "<step>:<name>", so a button pressed after the question has changed is
         recognisably stale and never advances the conversation twice.
         """
+        if brief is not None and self.replies:
+            text, image = brief, None
         buttons = tuple(Button(f"{self.state.step}:{name}", label) for name, label in options)
         for button in buttons:
             if len(button.id.encode()) > MAX_BUTTON_ID_BYTES:

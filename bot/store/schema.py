@@ -87,3 +87,11 @@ def m001_initial(db: Database) -> None:
     db["dead_letters"].create(
         {"id": int, "at": str, "channel": str, "chat_key": str, "error": str, "payload": str}, pk="id"
     )
+
+
+@MIGRATIONS()
+def m002_expiry(db: Database) -> None:
+    """Conversations expire on their own clock (`expires_at`: a day without consent, the
+    retention period with it), so the purge finds them by an index; rows written before this
+    migration have none and go by their last message, as before."""
+    db["conversations"].create_index(["expires_at"])

@@ -1,11 +1,13 @@
 """Named database operations, run inside one transaction on the writer thread.
 
 Everything outside `bot/store/` calls these methods and gets plain data back; no other module
-builds SQL. Rows hold ids, masked replies, readable events and the flow state: never a typed
-message, a card number, a name or a phone number.
+builds SQL. Rows hold ids, readable events, the flow state and the replies still to deliver (their
+text is cleared once delivered or given up): never a typed message, a card number, a name or a
+phone number.
 """
 
 import json
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -42,28 +44,23 @@ class Tx:
         )
         return cursor.lastrowid if cursor.rowcount else None
 
-    def earlier_replies(self, channel: str, chat_key: str, external_id: str) -> list[dict[str, Any]]:
-        rows = self.db.execute(
-            "SELECT o.reply FROM inbox i JOIN outbox o "
-            "ON o.channel = i.channel AND o.chat_key = i.chat_key AND o.inbound_id = i.id "
-            "WHERE i.channel = ? AND i.chat_key = ? AND i.external_id = ? ORDER BY o.id",
-            [channel, chat_key, external_id],
-        ).fetchall()
-        return [json.loads(reply) for (reply,) in rows]
-
     def load_state(self, channel: str, chat_key: str) -> str | None:
         row = self.db.execute(
             "SELECT state FROM conversations WHERE channel = ? AND chat_key = ?", [channel, chat_key]
         ).fetchone()
         return row[0] if row else None
 
-    def save_state(self, channel: str, chat_key: str, user_key: str, state: str, at: str) -> None:
-        """The conversation's state; `updated_at` is also what idle restarts and the purge count from."""
+    def save_state(
+        self, channel: str, chat_key: str, user_key: str, state: str, at: str, expires_at: str
+    ) -> None:
+        """The conversation's state, kept until `expires_at` (counted from the person's own last
+        message: the retention period with consent, a day without)."""
         self.db.execute(
-            "INSERT INTO conversations (channel, chat_key, user_key, state, updated_at) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel, chat_key) DO UPDATE SET "
-            "user_key = excluded.user_key, state = excluded.state, updated_at = excluded.updated_at",
-            [channel, chat_key, user_key, state, at],
+            "INSERT INTO conversations (channel, chat_key, user_key, state, updated_at, expires_at) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (channel, chat_key) DO UPDATE SET "
+            "user_key = excluded.user_key, state = excluded.state, updated_at = excluded.updated_at, "
+            "expires_at = excluded.expires_at",
+            [channel, chat_key, user_key, state, at, expires_at],
         )
 
     def remember_person(
@@ -90,21 +87,10 @@ class Tx:
         inbound_id: int | None,
         replies: Iterable[dict[str, Any]],
         at: str,
-        delivered: bool,
     ) -> None:
-        """Replies to deliver (`pending`), or already delivered in the HTTP answer (`sent`)."""
-        status, sent_at = ("sent", at) if delivered else ("pending", None)
-        columns = (
-            "channel",
-            "chat_key",
-            "inbound_id",
-            "reply",
-            "status",
-            "next_attempt_at",
-            "created_at",
-            "sent_at",
-        )
-        rows = [[channel, chat_key, inbound_id, _json(reply), status, at, at, sent_at] for reply in replies]
+        """Replies for a sender to deliver, in order."""
+        columns = ("channel", "chat_key", "inbound_id", "reply", "status", "next_attempt_at", "created_at")
+        rows = [[channel, chat_key, inbound_id, _json(reply), "pending", at, at] for reply in replies]
         if rows:
             self._insert("outbox", columns, rows)
 
@@ -115,12 +101,6 @@ class Tx:
             f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([one] * len(rows))}",
             [value for row in rows for value in row],
         )
-
-    def history(self, channel: str, chat_key: str) -> list[dict[str, Any]]:
-        rows = self.db.execute(
-            "SELECT reply FROM outbox WHERE channel = ? AND chat_key = ? ORDER BY id", [channel, chat_key]
-        ).fetchall()
-        return [json.loads(reply) for (reply,) in rows]
 
     def erase(self, channel: str, chat_key: str, user_key: str) -> None:
         """Everything kept about one person, at once; anonymous events stay."""
@@ -165,8 +145,10 @@ class Tx:
         return row[0] if row else None
 
     def mark_sent(self, row_id: int, at: str) -> None:
+        """Delivered: the text is not kept."""
         self.db.execute(
-            "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ?",
+            "UPDATE outbox SET status = 'sent', reply = NULL, sent_at = ?, attempts = attempts + 1 "
+            "WHERE id = ?",
             [at, row_id],
         )
 
@@ -177,15 +159,17 @@ class Tx:
         )
 
     def mark_failed(self, row_id: int, error: str) -> None:
+        """Given up: the text is not kept either, only why."""
         self.db.execute(
-            "UPDATE outbox SET status = 'failed', attempts = attempts + 1, error = ? WHERE id = ?",
+            "UPDATE outbox SET status = 'failed', reply = NULL, attempts = attempts + 1, error = ? "
+            "WHERE id = ?",
             [error, row_id],
         )
 
     def opt_out(self, channel: str, chat_key: str, error: str) -> None:
         """The person blocked the helper: no more attempts to that chat, and no reminders."""
         self.db.execute(
-            "UPDATE outbox SET status = 'failed', error = ? "
+            "UPDATE outbox SET status = 'failed', reply = NULL, error = ? "
             "WHERE channel = ? AND chat_key = ? AND status = 'pending'",
             [error, channel, chat_key],
         )
@@ -197,18 +181,26 @@ class Tx:
 
     # --- housekeeping ------------------------------------------------------------------------
 
-    def purge(self, cutoff: str) -> dict[str, int]:
-        """Per-person rows idle since before `cutoff`; events are anonymous and stay."""
-        counts = {}
+    def purge(self, now: str, cutoff: str) -> dict[str, int]:
+        """Conversations past their `expires_at` (with every row of their chat), and per-person
+        rows idle since before `cutoff`; events are anonymous and stay."""
+        counts: Counter[str] = Counter()
+        expired = "SELECT channel, chat_key FROM conversations WHERE expires_at < ?"
+        for table in ("inbox", "outbox", "dead_letters"):
+            counts[table] = self.db.execute(
+                f"DELETE FROM {table} WHERE (channel, chat_key) IN ({expired})", [now]
+            ).rowcount
+        counts["conversations"] = self.db.execute(
+            "DELETE FROM conversations WHERE expires_at < ? OR updated_at < ?", [now, cutoff]
+        ).rowcount
         for table, column in (
-            ("conversations", "updated_at"),
             ("people", "last_seen"),
             ("inbox", "received_at"),
             ("outbox", "created_at"),
             ("dead_letters", "at"),
         ):
-            counts[table] = self.db.execute(f"DELETE FROM {table} WHERE {column} < ?", [cutoff]).rowcount
-        return counts
+            counts[table] += self.db.execute(f"DELETE FROM {table} WHERE {column} < ?", [cutoff]).rowcount
+        return dict(counts)
 
     def villages(self) -> list[dict[str, Any]]:
         return list(self.db.query("SELECT * FROM villages ORDER BY rowid"))

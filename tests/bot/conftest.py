@@ -1,4 +1,5 @@
-"""The real application on 127.0.0.1 with a random port and a fresh database in a temporary folder."""
+"""The real application on 127.0.0.1 with a random port and a fresh database in a temporary folder,
+on the frozen content (tests/fixtures/)."""
 
 from collections.abc import AsyncIterator, Iterator
 
@@ -9,6 +10,7 @@ from bot.app import build_app, open_store
 from bot.settings import Settings, load_settings
 from bot.store import Store
 from flows import Content
+from tests.conftest import frozen_content
 
 
 @pytest.fixture
@@ -25,7 +27,7 @@ def settings(tmp_path) -> Settings:
 
 @pytest.fixture
 def opened(settings) -> Iterator[tuple[Store, Content]]:
-    store, content = open_store(settings)
+    store, content = open_store(settings, frozen_content())
     yield store, content
     store.close()
 

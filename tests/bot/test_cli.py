@@ -1,6 +1,9 @@
 """The command line: every command has help; villages import all or nothing; backup, purge,
-migrate and content check do what they say; bad settings stop everything with plain words."""
+migrate and content check do what they say; bad settings and a port in use stop with plain words."""
 
+import os
+import re
+import socket
 import subprocess
 import sys
 
@@ -9,6 +12,8 @@ import pytest
 from bot.cli import _parser, main
 
 COMMANDS = ["serve", "chat", "migrate", "purge", "villages", "backup", "content", "replay"]
+#: The start of a log line (bot/redact.py's format); every other line on stderr is for the person.
+LOG_LINE = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (DEBUG|INFO|WARNING|ERROR|CRITICAL) ")
 
 
 @pytest.fixture
@@ -34,6 +39,39 @@ def test_python_m_bot_runs(env):
     )
     assert result.returncode == 0
     assert "serve" in result.stdout
+
+
+def test_serve_on_a_port_in_use_says_so_in_one_line(tmp_path):
+    """Another program holds BOT_PORT: one plain line that names the setting and the port, exit
+    code 1, no traceback; the database was opened and is closed again (SQLite removes the -wal
+    file when the last connection closes, and keeps it when a process ends with it open)."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {
+            **os.environ,
+            "BOT_HOST": "127.0.0.1",
+            "BOT_PORT": str(port),
+            "BOT_DB_PATH": str(tmp_path / "helper.sqlite3"),
+        }
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", "serve"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stdout + result.stderr, result.stderr
+    said = [line for line in result.stderr.splitlines() if not LOG_LINE.match(line)]
+    assert len(said) == 1, result.stderr
+    assert "BOT_PORT" in said[0]
+    assert str(port) in said[0]
+    assert (tmp_path / "helper.sqlite3").is_file(), "the store was opened"
+    assert not (tmp_path / "helper.sqlite3-wal").exists(), "the store was closed"
 
 
 def test_bad_settings_stop_with_every_problem(env, monkeypatch, capsys):

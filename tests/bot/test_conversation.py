@@ -1,5 +1,6 @@
 """The conversation service: one transaction per message, duplicates answered once, poison
-messages dead-lettered, replies surviving a crash, expiry kept in the database, erasure."""
+messages dead-lettered, replies surviving a crash, expiry kept in the database, erasure, and no
+reply text kept once delivered."""
 
 import asyncio
 from datetime import UTC, datetime, timedelta
@@ -7,13 +8,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 import bot.conversation
-from bot.conversation import ConversationService
+from bot.conversation import RECENT_FOR, ConversationService, RecentAnswers
 from bot.sender import Sender
 from bot.store import Store
-from flows import Inbound, Reply, Step
+from flows import Inbound, Reply
 from flows import handle as real_handle
 
 T0 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
+TO_MENU = ("xin chào", "Đồng ý", "Đồng Tâm", "Tổ dân phố 3")
+TO_GUIDE = (*TO_MENU, "Hướng dẫn 5 bước tích hợp thẻ BHYT", "có", "có", "có")
 
 
 class Clock:
@@ -25,8 +28,8 @@ class Clock:
         return self.now
 
 
-def message(text: str, chat: str = "c1") -> Inbound:
-    return Inbound("test", chat, chat, text=text)
+def message(text: str, chat: str = "c1", channel: str = "test") -> Inbound:
+    return Inbound(channel, chat, chat, text=text)
 
 
 @pytest.fixture
@@ -46,14 +49,16 @@ async def rows(store: Store, sql: str) -> list[dict]:
     return await store.run(lambda tx: list(tx.db.query(sql)))
 
 
+async def kinds(store: Store) -> list[str]:
+    return [r["kind"] for r in await rows(store, "SELECT kind FROM events ORDER BY id")]
+
+
 async def test_a_duplicate_gets_the_same_replies_and_is_handled_once(service):
     first = await service.handle(message("xin chào"), "m1", inline=True)
     again = await service.handle(message("xin chào"), "m1", inline=True)
     assert again.duplicate
     assert again.replies == first.replies
-    assert [r["kind"] for r in await rows(service.store, "SELECT kind FROM events ORDER BY id")] == [
-        "session_started"
-    ]
+    assert await kinds(service.store) == ["session_started"]
 
 
 async def test_concurrent_duplicates_step_the_conversation_once(service):
@@ -61,15 +66,41 @@ async def test_concurrent_duplicates_step_the_conversation_once(service):
     answers = await asyncio.gather(*(service.handle(message("1"), "same", inline=True) for _ in range(5)))
     assert sum(not a.duplicate for a in answers) == 1
     assert len({tuple(a.replies) for a in answers}) == 1
-    assert [r["kind"] for r in await rows(service.store, "SELECT kind FROM events ORDER BY id")] == [
-        "session_started",
-        "consent_given",
-    ]
+    assert await kinds(service.store) == ["session_started", "consent_given"]
+
+
+async def test_a_retry_after_the_short_window_gets_the_current_question_not_the_old_text(opened):
+    store, content = opened
+    clock = Clock()
+    service = ConversationService(store, content, clock)
+    await say(service, *TO_MENU)
+    first = await service.handle(message("Kiểm tra số thẻ BHYT"), "m-card", inline=True)
+    first = await service.handle(message("0123456789"), "m-number", inline=True)
+    assert "viết đúng" in first.replies[0].text
+    clock.now += RECENT_FOR + timedelta(seconds=1)
+    later = await service.handle(message("0123456789"), "m-number", inline=True)
+    assert later.duplicate
+    assert "viết đúng" not in " ".join(r.text for r in later.replies), "the old answer's text is gone"
+    assert later.replies[-1].text == content.text("card.done"), "the question the person is at"
+    assert (await kinds(store)).count("card_checked") == 1, "nothing was handled twice"
+
+
+def test_recent_answers_are_forgotten_after_their_time_and_beyond_their_number():
+    recent = RecentAnswers(keep_for=timedelta(minutes=10), most=2)
+    answer = bot.conversation.Answer([Reply("x")])
+    recent.remember(("web", "c", "1"), answer, T0)
+    assert recent.recall(("web", "c", "1"), T0 + timedelta(minutes=9)) is answer
+    assert recent.recall(("web", "c", "1"), T0 + timedelta(minutes=10)) is None
+    for i in range(5):
+        recent.remember(("web", "c", str(i)), answer, T0)
+    assert len(recent) == 2
+    assert recent.recall(("web", "c", "4"), T0) is answer
+    assert recent.recall(("web", "c", "0"), T0) is None
 
 
 async def test_one_chats_messages_keep_their_order_under_concurrency(service):
-    await say(service, "xin chào", "1", "1", "3", "1", "1", "1", "1")
-    await asyncio.gather(*(service.handle(message("xong"), inline=True) for _ in range(4)))
+    await say(service, *TO_GUIDE)
+    await asyncio.gather(*(service.handle(message("xong"), inline=True) for _ in range(6)))
     steps = [
         r["data"]
         for r in await rows(service.store, "SELECT data FROM events WHERE kind = 'step_reached' ORDER BY id")
@@ -79,7 +110,7 @@ async def test_one_chats_messages_keep_their_order_under_concurrency(service):
 
 
 async def test_a_message_that_breaks_the_flow_is_dead_lettered_and_the_next_one_works(service, monkeypatch):
-    await say(service, "xin chào", "1")
+    await say(service, "xin chào", "Đồng ý")
 
     def broken(state, inbound, content, now, **kwargs):
         if "boom" in inbound.text:
@@ -87,10 +118,11 @@ async def test_a_message_that_breaks_the_flow_is_dead_lettered_and_the_next_one_
         return real_handle(state, inbound, content, now, **kwargs)
 
     monkeypatch.setattr(bot.conversation, "handle", broken)
-    replies = await say(service, "boom 0123456789")
+    replies = await say(service, "boom DN4O10123456789")
     assert [r.text for r in replies] == [service.content.text("misc.error")]
     (letter,) = await rows(service.store, "SELECT error, payload FROM dead_letters")
-    assert "0123456789" not in letter["error"] + letter["payload"]
+    assert "10123456789" not in letter["error"] + letter["payload"]
+    assert "DN4" not in letter["error"] + letter["payload"], "not even the card's group code"
     assert "boom" in letter["payload"]
     replies = await say(service, "dong tam")
     assert "khu vực Đồng Tâm" in replies[-1].text, "the state was untouched and the next message works"
@@ -107,17 +139,24 @@ async def test_a_reply_committed_before_a_crash_is_sent_once_after_restart(opene
 
     with Store(settings.bot_db_path) as restarted:
         sender = Sender(restarted, "test", deliver)
-        assert await sender.drain() == 3
+        assert await sender.drain() == 2
         assert await sender.drain() == 0
-    assert [chat for chat, _ in delivered] == ["c1"] * 3
+        texts = restarted.call(lambda tx: [r["reply"] for r in tx.db.query("SELECT reply FROM outbox")])
+    assert [chat for chat, _ in delivered] == ["c1"] * 2
+    assert texts == [None, None], "a delivered reply's text is not kept"
     store.open()  # the fixture closes it again
+
+
+async def test_an_inline_channel_writes_no_reply_text_at_all(service):
+    await say(service, *TO_MENU, "Kiểm tra số thẻ BHYT", "CA5980123456789")
+    assert await rows(service.store, "SELECT * FROM outbox") == []
 
 
 async def test_a_day_idle_starts_over_at_the_menu_from_the_stored_state(opened):
     store, content = opened
     clock = Clock()
     service = ConversationService(store, content, clock)
-    await say(service, "xin chào", "1", "1", "3", "1", "1")
+    await say(service, *TO_MENU, "Hướng dẫn 5 bước tích hợp thẻ BHYT", "có")
     (row,) = await rows(store, "SELECT state, updated_at FROM conversations")
     assert '"last_at"' in row["state"], "the time of the last message is stored, not kept in memory"
     assert datetime.fromisoformat(row["updated_at"]) == clock.now
@@ -125,46 +164,57 @@ async def test_a_day_idle_starts_over_at_the_menu_from_the_stored_state(opened):
     clock.now += timedelta(hours=25)
     replies = await say(restarted, "xong")
     assert "quay lại" in replies[0].text
-    assert "Bạn cần giúp gì?" in replies[-1].text
+    assert replies[-1].text == content.text("menu.question")
+
+
+async def test_a_conversation_without_consent_expires_a_day_after_its_last_message(opened):
+    store, content = opened
+    clock = Clock()
+    service = ConversationService(store, content, clock, retention=timedelta(days=30))
+    await say(service, "xin chào", "Không đồng ý", chat="declined")
+    await say(service, "xin chào", chat="undecided")
+    await say(service, *TO_MENU, chat="agreed")
+    expiry = {
+        r["chat_key"]: datetime.fromisoformat(r["expires_at"]) - datetime.fromisoformat(r["updated_at"])
+        for r in await rows(store, "SELECT chat_key, updated_at, expires_at FROM conversations")
+    }
+    assert expiry == {
+        "declined": timedelta(hours=24),
+        "undecided": timedelta(hours=24),
+        "agreed": timedelta(days=30),
+    }
 
 
 async def test_erasing_removes_the_person_and_keeps_anonymous_events(service):
-    await say(service, "xin chào", "1", "1", "3", "xoá dữ liệu")
+    await say(service, *TO_MENU, "xoá dữ liệu")
     assert len(await rows(service.store, "SELECT * FROM people")) == 1
-    replies = await say(service, "Có, xoá dữ liệu")
-    assert "Đã xoá" in replies[0].text
+    answer = await service.handle(message("Có, xoá dữ liệu"), inline=True)
+    assert answer.erased
+    assert "Đã xoá" in answer.replies[0].text
     for table in ("conversations", "people"):
         assert await rows(service.store, f"SELECT * FROM {table}") == []
-    kinds = [r["kind"] for r in await rows(service.store, "SELECT kind FROM events ORDER BY id")]
-    assert kinds[-1] == "data_erased"
+    assert (await kinds(service.store))[-1] == "data_erased"
     assert "Đồng ý" in (await say(service, "chào"))[-1].buttons[0].label, "the next message starts afresh"
 
 
 async def test_people_rows_exist_only_with_consent(service):
-    await say(service, "hi", "2", "6", chat="declined")
-    await say(service, "hi", "1", "1", "3", chat="agreed")
+    await say(service, "hi", "Không đồng ý", "Câu hỏi thường gặp", chat="declined")
+    await say(service, *TO_MENU, chat="agreed")
     people = await rows(service.store, "SELECT user_key, village, consent FROM people")
     assert people == [{"user_key": "agreed", "village": "ttcm-to-3", "consent": 1}]
 
 
-async def test_history_is_the_replies_in_order(service):
-    await say(service, "xin chào", "1")
-    history = await service.history("test", "c1")
-    assert history[0].text.startswith("Xin chào")
-    assert history[-1].buttons[0].id == f"{Step.AREA}:dong-tam"
-
-
 async def test_an_unreadable_stored_state_starts_the_chat_over(service):
-    await say(service, "xin chào", "1")
+    await say(service, "xin chào", "Đồng ý")
     await service.store.run(lambda tx: tx.db.execute('UPDATE conversations SET state = \'{"step": "gone"}\''))
     replies = await say(service, "1")
     assert "Đồng ý" in [b.label for b in replies[-1].buttons], "a fresh welcome, not an error"
     (letter,) = await rows(service.store, "SELECT error FROM dead_letters")
     assert "unreadable state" in letter["error"]
-    assert "khu vực" in (await say(service, "1"))[-1].text, "and the chat goes on"
+    assert "khu vực" in (await say(service, "Đồng ý"))[-1].text, "and the chat goes on"
 
 
 async def test_erasing_on_the_web_leaves_no_row_for_that_chat(service):
-    await say(service, "xin chào", "1", "1", "3", "xoá dữ liệu", "Có, xoá dữ liệu")
+    await say(service, *TO_MENU, "xoá dữ liệu", "Có, xoá dữ liệu")
     for table in ("conversations", "people", "inbox", "outbox", "dead_letters"):
         assert await rows(service.store, f"SELECT * FROM {table}") == [], table

@@ -9,7 +9,7 @@ import re
 import sys
 
 import bot.conversation
-from bot.redact import RedactingFilter, mask_digits, setup_logging
+from bot.redact import RedactingFilter, mask_numbers, setup_logging
 from flows import handle as real_handle
 
 TYPED = [
@@ -73,11 +73,12 @@ async def test_no_typed_number_reaches_the_database_or_the_logs(client, opened, 
 
 
 def test_masking_keeps_short_numbers_and_hides_long_runs():
-    assert mask_digits("bước 3, năm 2026, cổng 8080") == "bước 3, năm 2026, cổng 8080"
-    assert mask_digits("số 0123 456 789 nhé") == "số •••••••••••• nhé"
-    assert mask_digits("DN4010123456789") == "DN•••••••••••••"
-    assert mask_digits("0912.345.678") == "••••••••••••"
-    assert mask_digits("001,090,012,345 và 0912/345/678") == "••••••••••••••• và ••••••••••••"
+    assert mask_numbers("bước 3, năm 2026, cổng 8080") == "bước 3, năm 2026, cổng 8080"
+    assert mask_numbers("số 0123 456 789 nhé") == "số •••••••••••• nhé"
+    assert mask_numbers("DN4010123456789") == "•••••••••••••••", "the group code goes too"
+    assert mask_numbers("thẻ DN4O10123456789 và HT3O6O1234O6789") == "thẻ ••••••••••••••• và •••••••••••••••"
+    assert mask_numbers("0912.345.678") == "••••••••••••"
+    assert mask_numbers("001,090,012,345 và 0912/345/678") == "••••••••••••••• và ••••••••••••"
 
 
 def test_the_log_filter_masks_arguments_and_tracebacks():

@@ -57,8 +57,8 @@ def test_a_fresh_database_gets_the_shipped_villages_once(tmp_path, content):
 
 
 def test_state_round_trips(store):
-    store.call(lambda tx: tx.save_state("web", "c1", "u1", '{"step": "menu"}', AT))
-    store.call(lambda tx: tx.save_state("web", "c1", "u1", '{"step": "guide_2"}', AT))
+    store.call(lambda tx: tx.save_state("web", "c1", "u1", '{"step": "menu"}', AT, LATER))
+    store.call(lambda tx: tx.save_state("web", "c1", "u1", '{"step": "guide_2"}', AT, LATER))
     assert store.call(lambda tx: tx.load_state("web", "c1")) == '{"step": "guide_2"}'
     assert store.call(lambda tx: tx.load_state("web", "other")) is None
 
@@ -101,28 +101,52 @@ async def test_concurrent_jobs_commit_together_and_a_failing_one_alone(store):
 
 def test_retention_purge_removes_person_rows_and_keeps_events(store):
     def fill(tx):
-        tx.save_state("web", "old", "u-old", "{}", AT)
-        tx.save_state("web", "new", "u-new", "{}", LATER)
+        tx.save_state("web", "old", "u-old", "{}", AT, LATER)
+        tx.save_state("web", "new", "u-new", "{}", LATER, "2027-01-30T01:00:00.000000+00:00")
         tx.remember_person("web", "u-old", "ref-old", "ttcm-to-1", AT)
         tx.claim_inbound("web", "old", "m1", AT)
-        tx.queue_replies("web", "old", None, [{"text": "x", "buttons": [], "image": None}], AT, True)
+        tx.queue_replies("web", "old", None, [{"text": "x", "buttons": [], "image": None}], AT)
         tx.record_events(
             "web", AT, [{"kind": "village_set", "village": "ttcm-to-1", "person": "ref-old", "data": {}}]
         )
 
     store.call(fill)
-    counts = store.call(lambda tx: tx.purge("2026-12-01T00:00:00.000000+00:00"))
+    counts = store.call(lambda tx: tx.purge(LATER, "2026-12-01T00:00:00.000000+00:00"))
     assert counts == {"conversations": 1, "people": 1, "inbox": 1, "outbox": 1, "dead_letters": 0}
     assert store.call(lambda tx: tx.load_state("web", "new")) == "{}"
     assert store.call(lambda tx: tx.count("events")) == 1
 
 
+def test_a_conversation_past_its_own_expiry_goes_with_every_row_of_its_chat(store):
+    """A person who did not consent is kept for a day: their conversation expires before the
+    retention cutoff reaches it, and its inbox, outbox and dead letters go with it."""
+    soon, never = "2026-11-24T01:00:00.000000+00:00", "2027-11-24T01:00:00.000000+00:00"
+
+    def fill(tx):
+        for chat, expires in (("declined", soon), ("agreed", never)):
+            tx.save_state("web", chat, chat, "{}", AT, expires)
+            tx.claim_inbound("web", chat, "m1", AT)
+            tx.queue_replies("web", chat, None, [{"text": "x", "buttons": [], "image": None}], AT)
+            tx.dead_letter("web", chat, "error", "payload", AT)
+
+    store.call(fill)
+    store.call(lambda tx: tx.purge("2026-11-24T00:59:00.000000+00:00", "2026-10-01T00:00:00.000000+00:00"))
+    assert store.call(lambda tx: tx.count("conversations")) == 2, "not yet"
+    counts = store.call(
+        lambda tx: tx.purge("2026-11-24T01:00:01.000000+00:00", "2026-10-01T00:00:00.000000+00:00")
+    )
+    assert counts["conversations"] == 1
+    assert counts["inbox"] == counts["outbox"] == counts["dead_letters"] == 1
+    assert store.call(lambda tx: tx.load_state("web", "agreed")) == "{}"
+    assert store.call(lambda tx: tx.load_state("web", "declined")) is None
+
+
 def test_erase_deletes_everything_about_one_person_only(store):
     def fill(tx, chat):
-        tx.save_state("web", chat, chat, "{}", AT)
+        tx.save_state("web", chat, chat, "{}", AT, LATER)
         tx.remember_person("web", chat, "ref", None, AT)
         tx.claim_inbound("web", chat, "m1", AT)
-        tx.queue_replies("web", chat, None, [{"text": "x", "buttons": [], "image": None}], AT, True)
+        tx.queue_replies("web", chat, None, [{"text": "x", "buttons": [], "image": None}], AT)
         tx.dead_letter("web", chat, "error", "payload", AT)
 
     store.call(lambda tx: fill(tx, "a"))
@@ -152,7 +176,7 @@ def test_a_name_that_looks_like_sql_is_stored_as_a_name(store):
 
 
 def test_backup_is_a_consistent_copy_while_open(store, tmp_path):
-    store.call(lambda tx: tx.save_state("web", "c1", "u1", '{"step": "menu"}', AT))
+    store.call(lambda tx: tx.save_state("web", "c1", "u1", '{"step": "menu"}', AT, LATER))
     target = tmp_path / "copy.sqlite3"
     backup(store.path, target)
     with Store(target) as copy:

@@ -43,8 +43,8 @@ async def test_the_whole_guide_over_http(client, opened):
         _, answer = await post(client, {"choice": buttons(answer)[label]})
     for typed in ("1", "có", "ok"):
         _, answer = await post(client, {"text": typed})
-    for step in range(1, 5):
-        assert f"Bước {step}:" in texts(answer)
+    for step in ("Bước 1:", "Bước 2:", "Bước 3:", "Bước 4, việc 1/3", "Bước 4, việc 2/3", "Bước 4, việc 3/3"):
+        assert step in texts(answer)
         _, answer = await post(client, {"choice": buttons(answer)["Xong, sang bước tiếp"]})
     assert 'Màn hình có hiện "Gửi yêu cầu thành công" không?' in texts(answer)
     _, answer = await post(client, {"text": "1"})
@@ -106,19 +106,39 @@ async def test_the_cookie_is_secure_behind_https(tmp_path, opened):
         assert response.cookies[COOKIE]["secure"]
 
 
-async def test_reload_shows_the_conversation_so_far(client):
-    assert (await (await client.get("/api/history")).json()) == {"replies": []}
+async def test_resume_shows_the_question_the_person_is_at_and_changes_nothing(client, opened):
+    status, answer = await post(client, {"resume": True})
+    assert status == 200
+    assert "Xin chào" in texts(answer), "a new person gets the welcome"
+    await post(client, {"text": "Đồng ý"})
+    events = await count(opened, "events")
+    _, again = await post(client, {"resume": True})
+    assert [r["text"] for r in again["replies"]] == ["Ông/bà ở khu vực nào? Có thể gõ tên thôn, tổ dân phố."]
+    assert buttons(again)["Đồng Tâm"] == "area:dong-tam"
+    assert await count(opened, "events") == events, "nothing logged"
+
+
+async def test_the_server_keeps_no_reply_text_and_has_no_history_to_give(client, opened):
     await post(client, {"start": ""})
-    await post(client, {"text": "1"})
-    history = await (await client.get("/api/history")).json()
-    assert history["replies"][0]["text"].startswith("Xin chào")
-    assert buttons(history)["Đồng Tâm"] == "area:dong-tam"
+    await post(client, {"text": "Đồng ý"})
+    await post(client, {"text": "Kiểm tra số thẻ BHYT"})
+    assert (await client.get("/api/history")).status == 404
+    assert await count(opened, "outbox") == 0
+
+
+async def test_erasing_says_so_in_the_answer(client):
+    await post(client, {"start": ""})
+    _, kept = await post(client, {"text": "xoá dữ liệu"})
+    assert kept["erased"] is False
+    _, answer = await post(client, {"text": "Có, xoá dữ liệu"})
+    assert answer["erased"] is True
+    assert [b["label"] for b in answer["replies"][-1]["buttons"]] == ["Bắt đầu lại"]
 
 
 async def test_a_village_link_starts_with_that_village(client):
     _, answer = await post(client, {"start": "v_nhuco-na-roong"})
     _, answer = await post(client, {"choice": buttons(answer)["Đồng ý"]})
-    assert "Bạn ở Nà Roòng, đúng không?" in texts(answer)
+    assert "Ông/bà ở Nà Roòng, đúng không?" in texts(answer)
 
 
 async def test_next_person_gets_a_fresh_cookie_and_keeps_the_village_link(client):
@@ -220,12 +240,11 @@ async def test_per_browser_rate_limit_answers_429_in_vietnamese(tmp_path, opened
         await client.close()
 
 
-async def test_history_is_rate_limited_too(tmp_path, opened):
+async def test_resume_is_rate_limited_too(tmp_path, opened):
     client = await _limited_client(tmp_path, opened, WEB_RATE_PER_MINUTE="2")
     try:
-        await client.post("/api/chat", json={"start": ""})
-        statuses = [(await client.get("/api/history")).status for _ in range(2)]
-        assert statuses == [200, 429]
+        statuses = [(await client.post("/api/chat", json={"resume": True})).status for _ in range(3)]
+        assert statuses == [200, 200, 429]
     finally:
         await client.close()
 

@@ -4,7 +4,8 @@ import re
 from pathlib import Path
 
 from flows import Step
-from flows.model import GUIDE_STEPS
+from flows.guide import SCREENS
+from flows.model import GUIDE_STEPS, SIDE_STEPS
 from flows.steps import STEPS
 
 DIAGRAM = Path(__file__).resolve().parents[2] / "flows" / "steps.mmd"
@@ -22,8 +23,15 @@ def test_the_diagram_names_every_step_and_nothing_else():
     assert nodes <= {str(step) for step in Step}, sorted(nodes - {str(s) for s in Step})
 
 
-def test_guide_steps_are_numbered_one_to_five_in_order():
-    assert [int(step.removeprefix("guide_")) for step in GUIDE_STEPS] == [1, 2, 3, 4, 5]
+def test_guide_screens_follow_the_leaflets_five_steps_in_order():
+    assert [screen.step for screen in SCREENS] == list(GUIDE_STEPS)
+    assert [screen.number for screen in SCREENS] == [1, 2, 3, 4, 4, 4, 5]
+    assert [int(step.removeprefix("guide_")[0]) for step in GUIDE_STEPS] == [1, 2, 3, 4, 4, 4, 5]
+
+
+def test_side_questions_are_steps_with_somewhere_to_go_back_to():
+    assert set(STEPS) >= SIDE_STEPS
+    assert Step.ERASE_CONFIRM not in SIDE_STEPS, "erasing is never left by typing something else"
 
 
 def test_step_values_are_stable_ascii_names():

@@ -1,34 +1,41 @@
 """Walking a conversation in tests: actions (typed text, presses, non-text, start links) and the
-usual starting points."""
+usual starting points, reached by answering with what a person would type or read (labels and
+everyday words), never by option numbers: the frozen content's wording is the contract."""
 
 from datetime import timedelta
 
-from flows import FlowState, Inbound, handle
+from flows import FlowState, Inbound, Step, handle
+from flows.model import GUIDE_STEPS
 from tests.conftest import NOW
 
 Action = str | tuple[str, str]
 
+NEXT = "Xong, sang bước tiếp"
 AT_CONSENT: list[Action] = ["xin chào"]
-AT_AREA: list[Action] = [*AT_CONSENT, "1"]
-AT_MENU: list[Action] = [*AT_AREA, "1", "3"]
-DECLINED: list[Action] = [*AT_CONSENT, "2"]
-AT_PRE_APP: list[Action] = [*AT_MENU, "1"]
-AT_CARD: list[Action] = [*AT_MENU, "2"]
+AT_AREA: list[Action] = [*AT_CONSENT, "Đồng ý"]
+AT_MENU: list[Action] = [*AT_AREA, "Đồng Tâm", "Tổ dân phố 3"]
+DECLINED: list[Action] = [*AT_CONSENT, "Không đồng ý"]
+AT_PRE_APP: list[Action] = [*AT_MENU, "Hướng dẫn 5 bước tích hợp thẻ BHYT"]
+AT_CARD: list[Action] = [*AT_MENU, "Kiểm tra số thẻ BHYT"]
 
 
-def at_guide(number: int) -> list[Action]:
-    return [*AT_PRE_APP, "1", "1", "1", *["1"] * (number - 1)]
+def at_screen(step: Step) -> list[Action]:
+    """At one screen of the guide, having answered every prerequisite with yes."""
+    prerequisites = ["Có, đã cài VNeID", "Có, đã có mức 2", "Có, đã có số thẻ"]
+    return [*AT_PRE_APP, *prerequisites, *[NEXT] * GUIDE_STEPS.index(step)]
 
 
 def inbound(action: Action) -> Inbound:
     if isinstance(action, tuple):
         kind, value = action
         if kind == "press":
-            return Inbound("test", "u1", "c1", choice=value, kind="choice")
+            return Inbound("test", "u1", "chat-1", choice=value, kind="choice")
         if kind == "payload":
-            return Inbound("test", "u1", "c1", text="/start", payload=value)
-        return Inbound("test", "u1", "c1", kind=kind)
-    return Inbound("test", "u1", "c1", text=action)
+            return Inbound("test", "u1", "chat-1", text="/start", payload=value)
+        if kind == "web":
+            return Inbound("web", "u1", "chat-1", text=value, push=False)
+        return Inbound("test", "u1", "chat-1", kind=kind)
+    return Inbound("test", "u1", "chat-1", text=action)
 
 
 def walk(content, actions: list[Action], state: FlowState | None = None, start=NOW):
