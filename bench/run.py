@@ -187,7 +187,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     seconds = QUICK_SECONDS if args.quick else FULL_SECONDS
     host = machine(pin_to_one_core())
-    content = load_content()
+    content = load_content(transcript.FROZEN_CONTENT, transcript.FROZEN_DATA)
     conversations = [transcript.parse(path) for path in transcript.files()]
     messages = sum(map(len, conversations))
     if not messages:

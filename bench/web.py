@@ -58,6 +58,7 @@ from bot.app import build_app, open_store
 from bot.redact import setup_logging
 from bot.settings import load_settings
 from bot.store import Store
+from flows import load_content
 
 CLIENTS = 100
 OFFERED_RATE = 500.0
@@ -100,7 +101,7 @@ def helper_app(db_path: Path) -> tuple[web.Application, Store | None]:
     """The real application, as `python -m bot serve` builds it."""
     settings = load_settings(helper_settings(db_path), env_file=None)
     setup_logging(settings.log_level)
-    store, content = open_store(settings)
+    store, content = open_store(settings, load_content(transcript.FROZEN_CONTENT, transcript.FROZEN_DATA))
     return build_app(settings, content, store), store
 
 

@@ -133,7 +133,8 @@ def _content_check(_: argparse.Namespace, __: Settings | None) -> int:
 
 
 def _replay(args: argparse.Namespace, _: Settings | None) -> int:
-    content = load_content()
+    """Transcripts are written for the frozen copy of the content they were recorded with."""
+    content = load_content(transcript.FROZEN_CONTENT, transcript.FROZEN_DATA)
     failed = False
     for path in args.files or transcript.files():
         found = transcript.replay(path, content, datetime.now(UTC))
@@ -169,7 +170,11 @@ def _parser() -> argparse.ArgumentParser:
         "check", help="load content/ and data/, walk the whole conversation, replay the transcripts"
     ).set_defaults(run=_content_check, needs_settings=False)
     replay = add(
-        "replay", "replay transcript files and report where the helper answers differently", _replay, False
+        "replay",
+        "replay transcript files (on the content copy they were written for, tests/fixtures/) and "
+        "report where the helper answers differently",
+        _replay,
+        False,
     )
     replay.add_argument(
         "files", nargs="*", type=Path, help="transcript files (default: tests/transcripts/*.txt)"

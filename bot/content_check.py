@@ -101,6 +101,7 @@ def _moves(state: FlowState, card_inputs: tuple[str, ...]) -> list[list[Inbound]
     moves += [
         [Inbound("check", "u", "c", kind="photo")],
         [Inbound("check", "u", "c", kind="resume")],
+        [Inbound("check", "u", "c", text="dừng", push=False)],
         [Inbound("check", "u", "c", choice="x:y", kind="choice")],
     ]
     moves += [[typed(text) for text in sequence] for sequence in SEQUENCES]

@@ -9,7 +9,9 @@ import sys
 
 import pytest
 
+from bot import app
 from bot.cli import _parser, main
+from tests.conftest import frozen_content
 
 COMMANDS = ["serve", "chat", "migrate", "purge", "villages", "backup", "content", "replay"]
 #: The start of a log line (bot/redact.py's format); every other line on stderr is for the person.
@@ -18,7 +20,10 @@ LOG_LINE = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (DEBUG|INFO|WARNING
 
 @pytest.fixture
 def env(monkeypatch, tmp_path):
+    """A database in a temporary folder, seeded from the frozen content's villages (the office's
+    live list may have any village)."""
     monkeypatch.setenv("BOT_DB_PATH", str(tmp_path / "cli.sqlite3"))
+    monkeypatch.setattr(app, "load_content", frozen_content)
     monkeypatch.chdir(tmp_path)
     return tmp_path
 

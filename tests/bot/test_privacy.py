@@ -8,6 +8,8 @@ import logging
 import re
 import sys
 
+from aiohttp.test_utils import TestClient
+
 import bot.conversation
 from bot.redact import RedactingFilter, mask_numbers, setup_logging
 from flows import handle as real_handle
@@ -93,3 +95,59 @@ def test_the_log_filter_masks_arguments_and_tracebacks():
     assert "001090012345" not in formatted
     assert "typed ••••••••••" in formatted
     assert "ValueError" in formatted
+
+
+#: Cards of different groups, each with what a reply about it could reveal: the group's label,
+#: the benefit level's note, the province, and the issuer the card points to.
+CARDS = {
+    "TE1010123456789": ("Trẻ em dưới 6 tuổi", "không giới hạn tỷ lệ thanh toán", "Hà Nội"),
+    "HN2060123456788": ("Người thuộc hộ nghèo", "có giới hạn tỷ lệ thanh toán", "Bắc Kạn"),
+    "CA5980123456787": (
+        "Sĩ quan, hạ sĩ quan, chiến sĩ, học viên Công an nhân dân",
+        "kể cả ngoài phạm vi BHYT",
+    ),
+    "QN5970123456786": ("Quân nhân tại ngũ", "Bảo hiểm xã hội Bộ Quốc phòng"),
+    "DT2150123456785": ("Người dân tộc thiểu số sống ở vùng khó khăn",),
+}
+
+
+async def _check_cards(client, consent: str) -> str:
+    """One browser: the welcome, `consent`, then every card checked and, for each, what it
+    means (typed again, as the helper asks). Returns everything the helper said."""
+    said = []
+    for body in ({"start": ""}, {"text": consent}, {"text": "menu"}, {"text": "Kiểm tra số thẻ BHYT"}):
+        said.append(await (await client.post("/api/chat", json=body)).text())
+    for card in CARDS:
+        for text in (card, "Xem ý nghĩa số thẻ", card, "Kiểm tra số khác"):
+            response = await client.post("/api/chat", json={"text": text})
+            assert response.status == 200
+            said.append(await response.text())
+    return "".join(said)
+
+
+async def test_nothing_read_from_a_card_is_kept_in_the_database_or_its_wal(client, opened, settings, server):
+    """Cards of five groups checked by a person who declined and by one who agreed: the
+    database file and its WAL, as bytes, hold none of the numbers, masked forms or decoded
+    labels, although the helper said the labels (so the scan looks for something real)."""
+    said = await _check_cards(client, "Không đồng ý")
+    async with TestClient(server) as agreed:
+        said += await _check_cards(agreed, "Đồng ý")
+    labels = {label for revealed in CARDS.values() for label in revealed}
+    assert all(label in said for label in labels), "the helper did tell each person"
+    store, _ = opened
+    checks = await store.run(
+        lambda tx: tx.db.execute("SELECT COUNT(*) FROM events WHERE kind = 'card_checked'")
+    )
+    assert checks.fetchone()[0] == 2 * 2 * len(CARDS)
+    files = [settings.bot_db_path, settings.bot_db_path.with_name(settings.bot_db_path.name + "-wal")]
+    stored = b"".join(path.read_bytes() for path in files if path.exists())
+    assert len(stored) > 10_000, "the database and its WAL were read"
+    for card, revealed in CARDS.items():
+        for secret in (card, card[:3], card[-10:], card[-3:] + '"', "•"):
+            assert secret.encode() not in stored, f"{secret!r} is in the database"
+        for label in revealed:
+            assert label.encode() not in stored, f"{label!r} is in the database"
+    events = await store.run(
+        lambda tx: [r["data"] for r in tx.db.query("SELECT data FROM events WHERE kind = 'card_checked'")]
+    )
+    assert set(events) == {'{"valid":true,"reason":"ok"}'}, "the verdict only"

@@ -50,7 +50,8 @@ def test_the_static_check_sees_imports_hidden_in_functions(tmp_path):
 def test_importing_flows_in_a_clean_interpreter_loads_nothing_else():
     probe = (
         "import sys; before = set(sys.modules); sys.path.insert(0, sys.argv[1]); import flows; "
-        "flows.load_content(); "
+        "import pathlib; fixtures = pathlib.Path(sys.argv[1], 'tests', 'fixtures'); "
+        "flows.load_content(fixtures / 'content', fixtures / 'data'); "
         "new = {m.split('.')[0] for m in set(sys.modules) - before}; "
         "import json; print(json.dumps(sorted(new - set(sys.stdlib_module_names) - {'flows'})))"
     )

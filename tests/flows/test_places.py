@@ -1,6 +1,7 @@
 """Tests for the commune's places (flows/places.py).
 
-Covers the shipped `data/villages.csv` (areas, the "Khác / không rõ" row of each area, names),
+Covers the frozen copy of the village list (tests/fixtures/data/villages.csv: areas, the "Khác /
+không rõ" row of each area, names),
 matching typed village and area names (case, diacritics, generic words such as "thôn" / "tổ",
 aliases, small typos), and the validation of the office's village list by `parse_villages` and
 `load_villages_csv`.
@@ -10,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.transcript import FROZEN_DATA
 from flows.places import PlacesError, load_villages_csv, parse_villages
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-VILLAGES_CSV = REPO_ROOT / "data" / "villages.csv"
+VILLAGES_CSV = FROZEN_DATA / "villages.csv"
 AREAS = ("Đồng Tâm", "Quảng Chu", "Như Cố")
 HEADER = "code,name,area,commune,province,aliases,population,target"
 
@@ -24,7 +25,7 @@ def places():
 
 
 # ---------------------------------------------------------------------------------------------
-# The shipped village list
+# The village list (frozen copy)
 # ---------------------------------------------------------------------------------------------
 
 
