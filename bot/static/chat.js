@@ -1,5 +1,8 @@
 // The web chat's behaviour: shows the helper's replies, posts what the person types or presses to
 // /api/chat, and recovers from a weak network. Plain ES2015 so old Android phones run it as is.
+// The server keeps no reply text: this tab keeps the conversation itself, in sessionStorage (gone
+// when the tab is closed), with every digit the person typed masked; with no copy, the page asks
+// the server to `resume` (the question the person is at, or the welcome).
 (function () {
   "use strict";
 
@@ -17,11 +20,15 @@
   // The page's own words, from content/messages.toml ([web.page]), put into the page by the server.
   const SAY = JSON.parse(document.getElementById("texts").textContent);
   const CONFIRM_MS = 5000;
+  const CHAT_KEY = "chat";
+  const MAX_TURNS = 100; // the stored copy keeps the newest turns: a cheap phone renders it at once
+  const DIGIT = /[0-9\uFF10-\uFF19]/g; // ASCII and full-width digits
 
   let busy = false;
   let current = null; // the button group of the current question (the last reply with buttons)
   let failed = null; // {key, id} of the last message that got no answer: sending it again reuses the id
   let retryAction = null;
+  let shown = null; // the stored copy this page shows (to notice when another page replaced it)
 
   function villageFromAddress() {
     const match = /[?&]village=([^&#]*)/.exec(location.search);
@@ -37,6 +44,49 @@
     } catch (e) {
       return code;
     }
+  }
+
+  // The stored conversation: a list of turns, each {mine: the person's bubble or null, replies}.
+  function loadTurns() {
+    try {
+      shown = sessionStorage.getItem(CHAT_KEY);
+      const turns = JSON.parse(shown || "null");
+      return Array.isArray(turns) && turns.length && turns.every(isTurn) ? turns : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function isTurn(turn) {
+    return (
+      turn !== null &&
+      typeof turn === "object" &&
+      (turn.mine === null || typeof turn.mine === "string") &&
+      Array.isArray(turn.replies) &&
+      turn.replies.every((reply) => reply && typeof reply.text === "string" && Array.isArray(reply.buttons))
+    );
+  }
+
+  function saveTurns(turns) {
+    try {
+      shown = JSON.stringify(turns.slice(-MAX_TURNS));
+      sessionStorage.setItem(CHAT_KEY, shown);
+    } catch (e) {
+      // No storage (private mode, full): the page still works; a reload resumes from the server.
+    }
+  }
+
+  function forgetTurns() {
+    try {
+      sessionStorage.removeItem(CHAT_KEY);
+    } catch (e) {
+      // Nothing was stored.
+    }
+  }
+
+  // A card or phone number the person typed must not linger on a shared phone.
+  function mask(text) {
+    return text.replace(DIGIT, "\u2022");
   }
 
   // Letters only: the server keeps the id (to answer a retried tap once) and refuses digit runs.
@@ -127,7 +177,7 @@
       button.appendChild(number);
       button.appendChild(label);
       button.addEventListener("click", () => {
-        if (!busy && group === current) post({ choice: choice.id }, choice.label);
+        if (!busy && group === current) post({ choice: choice.id }, choice.label, false);
       });
       group.appendChild(button);
     });
@@ -152,12 +202,28 @@
     return bubble;
   }
 
-  // Shows `anchor` at the top of the screen and moves focus to what the person answers next: the
-  // text box when the question wants a typed answer (a card number), else its first button.
+  // Shows `anchor` (the start of the newest turn) at the top of the screen, its question's options
+  // below it on the same screen, and moves focus to what the person answers next: the text box when
+  // the question wants a typed answer (a card number), else its first option.
   function settle(anchor, asked, wantsText) {
     if (anchor) anchor.scrollIntoView({ block: "start" });
     const target = asked && current && !wantsText ? current.querySelector("button") : input;
     target.focus({ preventScroll: true });
+  }
+
+  // Shows one turn: the person's bubble (if any), then the helper's replies; returns its first element.
+  function addTurn(turn) {
+    const first = turn.mine ? addMine(turn.mine) : null;
+    let anchor = first;
+    turn.replies.forEach((reply) => {
+      const item = addReply(reply);
+      anchor = anchor || item;
+    });
+    return anchor;
+  }
+
+  function wantsText(replies) {
+    return replies.length > 0 && Boolean(replies[replies.length - 1].wants_text);
   }
 
   function setBusy(on, message) {
@@ -177,13 +243,14 @@
     (retryAction ? retryButton : input).focus();
   }
 
-  // Sends one message; `mine` is what the person sees as their own bubble (null for the start).
-  function post(fields, mine) {
+  // Sends one message; `mine` is what the person sees as their own bubble (null for the start and
+  // resume), `typed` when the person typed it (its digits are masked in the stored copy).
+  function post(fields, mine, typed) {
     const key = JSON.stringify(fields);
     const id = failed && failed.key === key ? failed.id : newId();
     const body = JSON.parse(key);
     body.id = id;
-    setBusy(true, SAY.sending);
+    setBusy(true, fields.resume ? SAY.loading : SAY.sending);
     const bubble = mine ? addMine(mine) : null;
     if (bubble) bubble.scrollIntoView({ block: "nearest" });
     request("/api/chat", {
@@ -196,22 +263,33 @@
         setBusy(false);
         if (fields.text !== undefined && input.value === fields.text) input.value = "";
         if (fields.start !== undefined) forgetAddressQuery();
+        const turn = { mine: mine && typed ? mask(mine) : mine, replies: data.replies };
+        let turns = loadTurns() || [];
+        if (data.erased) {
+          // The person erased their data: nothing before this answer stays, on the page or stored.
+          while (log.firstChild) log.removeChild(log.firstChild);
+          current = null;
+          turn.mine = null;
+          turns = [];
+          window.scrollTo(0, 0);
+        }
+        turns.push(turn);
+        saveTurns(turns);
         const asked = current;
-        const welcome = !log.firstChild; // stays at the top of the page, under the title
-        let anchor = bubble;
-        let wantsText = false;
+        // A first answer (the welcome, or the erase answer now alone) stays at the top, under the title.
+        const welcome = !log.firstChild;
+        let anchor = bubble && bubble.parentNode ? bubble : null;
         data.replies.forEach((reply) => {
           const item = addReply(reply);
           anchor = anchor || item;
-          wantsText = reply.wants_text;
         });
-        settle(welcome ? null : anchor, current !== asked, wantsText);
+        settle(welcome ? null : anchor, current !== asked, wantsText(data.replies));
       },
       (error) => {
         failed = { key: key, id: id };
         setBusy(false);
         if (bubble) log.removeChild(bubble);
-        showProblem(error, () => post(fields, mine));
+        showProblem(error, () => post(fields, mine, typed));
       }
     );
   }
@@ -222,28 +300,26 @@
     }
   }
 
-  // Shows the conversation so far; a new browser, or a village link, starts with the welcome.
+  // Shows the conversation so far from this tab's copy, without asking the server; a village link
+  // then starts at that village, and a tab with no copy asks where the person is (or the welcome).
   function start() {
     const village = villageFromAddress();
     const linkVillage = rememberVillage(village);
     if (linkVillage) nextLink.href = "/next?village=" + linkVillage;
-    setBusy(true, SAY.loading);
-    request("/api/history", { cache: "no-store" }).then(
-      (data) => {
-        setBusy(false);
-        data.replies.forEach(addReply);
-        if (village || !data.replies.length) {
-          post({ start: village ? "v_" + village : "" }, null);
-        } else {
-          forgetAddressQuery();
-          settle(current ? current.parentNode : log.lastChild, Boolean(current));
-        }
-      },
-      (error) => {
-        setBusy(false);
-        showProblem(error, start);
-      }
-    );
+    const turns = loadTurns();
+    let anchor = null;
+    if (turns) {
+      turns.forEach((turn) => {
+        anchor = addTurn(turn);
+      });
+    }
+    if (village) {
+      post({ start: "v_" + village }, null, false);
+    } else if (!turns) {
+      post({ resume: true }, null, false);
+    } else {
+      settle(anchor, Boolean(current), wantsText(turns[turns.length - 1].replies));
+    }
   }
 
   // A focus ring only after the Tab key: on a touch screen a ring on option 1 looks like a choice made.
@@ -263,7 +339,7 @@
       input.focus();
       return;
     }
-    post({ text: text }, text);
+    post({ text: text }, text, true);
   });
 
   retryButton.addEventListener("click", () => {
@@ -273,7 +349,10 @@
   // "Người tiếp theo" replaces this browser's conversation: the first tap only asks to tap again.
   let confirmUntil = 0;
   nextLink.addEventListener("click", (event) => {
-    if (Date.now() < confirmUntil) return;
+    if (Date.now() < confirmUntil) {
+      forgetTurns(); // the next person must not see this conversation
+      return;
+    }
     event.preventDefault();
     confirmUntil = Date.now() + CONFIRM_MS;
     const label = nextLink.textContent;
@@ -283,5 +362,19 @@
     }, CONFIRM_MS);
   });
 
+  // "Back" after "Người tiếp theo" may bring this page back from the browser's memory, showing the
+  // previous person's chat: when the stored copy is no longer the one shown, load the page afresh.
+  window.addEventListener("pageshow", (event) => {
+    let stored = null;
+    try {
+      stored = sessionStorage.getItem(CHAT_KEY);
+    } catch (e) {
+      return;
+    }
+    if (event.persisted && stored !== shown) location.reload();
+  });
+
+  // The page puts the newest turn in place itself; the browser must not restore an old position.
+  if ("scrollRestoration" in window.history) window.history.scrollRestoration = "manual";
   start();
 })();

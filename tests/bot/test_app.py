@@ -52,7 +52,7 @@ async def test_serve_answers_then_stops_within_five_seconds(tmp_path, stop):
         await _wait_until_healthy(base, process)
         async with (
             aiohttp.ClientSession() as session,
-            session.post(f"{base}/api/chat", json={"start": ""}) as answer,
+            session.post(f"{base}/api/chat", json={"resume": True}) as answer,
         ):
             assert "Đồng ý" in await answer.text()
         started = time.monotonic()
@@ -61,6 +61,8 @@ async def test_serve_answers_then_stops_within_five_seconds(tmp_path, stop):
         assert time.monotonic() - started < 5
         assert process.returncode == 0, output
         assert f"http://127.0.0.1:{port}" in output
+        assert "xã chưa điền" in output, "the office details still to fill in are named at start"
+        assert "video_url" in output
     finally:
         if process.poll() is None:
             process.kill()
