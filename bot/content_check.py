@@ -28,6 +28,8 @@ LABEL_LIMIT = 40
 #: Characters of one turn before its first option: about 14 lines of the web page's 20 px text
 #: on a 360 px wide phone, so the first option is on the same screen as the start of the turn.
 SCREEN_LIMIT = 400
+#: The room an image takes on that screen, in characters (the QR code is 200 px square).
+IMAGE_SIZE = 200
 #: Ways of addressing a resident; a turn may use only the one the office chose (`office.you`).
 ADDRESS_FORMS = ("bạn", "mình", "ông/bà", "ông bà", "bác", "anh/chị", "cô/chú", "quý khách")
 NOW = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
@@ -178,10 +180,11 @@ def _address_forms(text: str) -> set[str]:
 
 
 def before_first_option(replies: Iterable[Reply]) -> str:
-    """The text a turn shows before its first option (all of it when it offers none)."""
+    """The text a turn shows before its first option (all of it when it offers none), with an
+    image counted as `IMAGE_SIZE` characters of room."""
     texts = []
     for reply in replies:
-        texts.append(reply.text)
+        texts.append(reply.text + ("\n" + "▣" * IMAGE_SIZE if reply.image else ""))
         if reply.buttons:
             break
     return "\n".join(texts)

@@ -32,7 +32,6 @@ def show_video(turn: Turn) -> None:
     turn.log("video_shown")
     key = "video.site" if turn.content.video_is_default else "video.official"
     turn.say(key, image=VIDEO_QR)
-    turn.say("video.scan")
     turn.go(Step.MENU)
 
 

@@ -364,12 +364,22 @@ async def test_each_turn_starts_on_screen_with_its_first_option_on_a_360_by_740_
         await assert_newest_turn_on_one_screen(
             page, typed, option(page, "Xem ý nghĩa số thẻ"), shots / "3-card-answer.png"
         )
+
+        # (d) The video's QR code, then the menu again: the image counts, the first option fits.
+        await press(page, "Về menu chính")
+        await press(page, "Video hướng dẫn (mã QR)")
+        qr = page.get_by_role("img", name="Mã QR")
+        await expect(qr).to_be_visible()
+        assert await qr.evaluate("img => img.decode().then(() => img.naturalWidth)") > 0
+        tap = page.locator(".bubble.mine").last
+        await assert_newest_turn_on_one_screen(page, tap, option(page, GUIDE), shots / "4-video-qr.png")
     finally:
         await page.context.close()
     assert sorted(path.name for path in shots.iterdir()) == [
         "1-welcome.png",
         "2-step-4-number.png",
         "3-card-answer.png",
+        "4-video-qr.png",
     ]
     for shot in shots.iterdir():
         assert shot.stat().st_size > 10_000, "a real rendering, not a blank page"
