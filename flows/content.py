@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from flows.card_number import DATA_DIR
-from flows.matching import Vocabulary
 from flows.places import Places, load_villages_csv
 from flows.text import fold
+from flows.words import Vocabulary
 
 T = TypeVar("T")
 

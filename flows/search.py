@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
-from flows.matching import Vocabulary
+from flows.words import Vocabulary
 
 if TYPE_CHECKING:
     from flows.content import Content
