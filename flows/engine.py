@@ -40,7 +40,7 @@ IDLE_RESTART = timedelta(hours=24)
 #: Misunderstandings in a row before a person is offered.
 MAX_MISSES = 3
 #: Free text of this many words or more is taken as a question, even without a question word.
-QUESTION_WORDS = 3
+QUESTION_LENGTH = 3
 #: Where any text that is not an option is taken as a question.
 _ASKING_STEPS = frozenset({Step.MENU, Step.FAQ, Step.FAQ_ANSWER})
 
@@ -205,7 +205,7 @@ def _free_text(turn: Turn, text: str) -> None:
     if turn.restarted:
         return
     words = vocabulary.content_words(text)
-    asking = bool(words) and (vocabulary.is_question(text) or len(words) >= QUESTION_WORDS)
+    asking = bool(words) and (vocabulary.is_question(text) or len(words) >= QUESTION_LENGTH)
     if not answer_word and (asking or (turn.state.step in _ASKING_STEPS and words)):
         faq.not_found(turn)
     else:
