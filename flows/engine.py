@@ -163,8 +163,9 @@ def _understand(turn: Turn, text: str) -> None:
         _understand(turn, text)
     elif number_of(text) is not None and state.offered:
         _miss(turn, "misc.out_of_range", count=len(state.offered))
-    elif spec.reads_cards and spec.typed is not None and spec.typed(turn, text):
-        return
+    elif spec.reads_cards and spec.typed is not None:
+        if not spec.typed(turn, text):  # no number in it: a question, left to the questions
+            _free_text(turn, text)
     elif not _card_number(turn, text) and (spec.typed is None or not spec.typed(turn, text)):
         _free_text(turn, text)
 
