@@ -1,8 +1,8 @@
 """The composition root: the only module that knows every part and wires them together.
 
 Settings -> content (with the deployment's overrides and the villages from the database) -> store
--> conversation service -> channels and their routes on one aiohttp application. Later channels
-(Telegram, Zalo) add their routes and senders here, and nowhere else changes.
+-> conversation service -> channels on one aiohttp application, each push channel with its own
+`Sender`. A new platform is one more entry in `channels()`, and nowhere else changes.
 """
 
 import asyncio
@@ -15,11 +15,17 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.channels import Channel
+from bot.channels.console import ConsoleChannel
+from bot.channels.console import chat as console_chat
+from bot.channels.telegram import TelegramChannel
+from bot.channels.web import WebChannel
 from bot.conversation import ConversationService, timestamp
 from bot.media import Media
+from bot.redact import hide_secrets
+from bot.sender import Sender
 from bot.settings import Settings
 from bot.store import Store, Tx
-from bot.web_channel import MAX_BODY, WebChannel
 from flows import Content, load_content
 from flows.places import Places, Village
 
@@ -95,29 +101,85 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"ok": True})
 
 
+def channels(settings: Settings, service: ConversationService, content: Content, base: str) -> list[Channel]:
+    """The channels this deployment runs: the web chat always, the others when configured."""
+    found: list[Channel] = [WebChannel(service, settings, content)]
+    if settings.telegram.configured:
+        found.append(TelegramChannel(service, settings.telegram, content, base, settings.public_url))
+    return found
+
+
 def build_app(
     settings: Settings,
     content: Content,
     store: Store,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> web.Application:
-    """The web application: web chat, images, health check, and the hourly retention purge."""
-    app = web.Application(client_max_size=MAX_BODY)
+    """The web application: every configured channel with its routes, sender and background
+    work; images; the health check; the hourly retention purge."""
+    hide_secrets(settings.secrets())
+    senders: dict[str, Sender] = {}
+    service = ConversationService(
+        store,
+        content,
+        clock,
+        wake=lambda name: senders[name].wake() if name in senders else None,
+        retention=timedelta(days=settings.retention_days),
+        officers=settings.officers,
+    )
+    base = public_base(settings)
+    running = channels(settings, service, content, base)
+    for channel in running:
+        if channel.pacing is not None:
+            senders[channel.name] = Sender(store, channel.name, channel.deliver, clock, pacing=channel.pacing)
+    app = web.Application(client_max_size=max(channel.max_body for channel in running))
     app[_STORE] = store
-    service = ConversationService(store, content, clock, retention=timedelta(days=settings.retention_days))
-    WebChannel(service, settings, content).setup(app)
-    app.add_routes(Media(content, public_base(settings)).routes())
+    for channel in running:
+        channel.setup(app)
+    app.add_routes(Media(content, base).routes())
     app.add_routes([web.get("/healthz", healthz)])
 
     async def background(_: web.Application) -> AsyncIterator[None]:
-        task = asyncio.create_task(_purge_regularly(store, settings, clock))
+        started: list[Channel] = []
+        try:
+            for channel in running:
+                await channel.start()
+                started.append(channel)
+        except BaseException:
+            for channel in reversed(started):
+                await channel.stop()
+            raise
+        tasks = [asyncio.create_task(_purge_regularly(store, settings, clock))]
+        tasks += [asyncio.create_task(channel.run()) for channel in running]
+        tasks += [asyncio.create_task(sender.run()) for sender in senders.values()]
         yield
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        for channel in reversed(running):
+            await channel.stop()
 
     app.cleanup_ctx.append(background)
     return app
+
+
+def chat(settings: Settings, user: str) -> None:
+    """The terminal chat, wired like every channel: the service, the console channel and its
+    sender."""
+    store, content = open_store(settings)
+    try:
+        if content.unfilled():
+            print(unfilled_warning(content) + "\n")
+        hide_secrets(settings.secrets())
+        channel = ConsoleChannel(content)
+        service = ConversationService(
+            store, content, retention=timedelta(days=settings.retention_days), officers=settings.officers
+        )
+        console_chat(service, Sender(store, channel.name, channel.deliver, pacing=channel.pacing), user)
+    finally:
+        store.close()
 
 
 def serve(settings: Settings) -> None:

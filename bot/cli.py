@@ -12,8 +12,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot import app, console, content_check, transcript
-from bot.conversation import ConversationService
+from bot import app, content_check, transcript
+from bot.channels import ChannelError
 from bot.redact import setup_logging
 from bot.settings import Settings, SettingsError, load_settings
 from bot.store import backup, village_rows
@@ -28,6 +28,9 @@ def _serve(_: argparse.Namespace, settings: Settings) -> int:
     store is already closed by `app.serve`), not a traceback."""
     try:
         app.serve(settings)
+    except ChannelError as error:
+        print(f"Không khởi động được: {error}", file=sys.stderr)
+        return 1
     except OSError as error:
         if error.errno != errno.EADDRINUSE:
             raise
@@ -42,13 +45,7 @@ def _serve(_: argparse.Namespace, settings: Settings) -> int:
 
 def _chat(args: argparse.Namespace, settings: Settings) -> int:
     """Ctrl+D ends the chat with exit code 0; Ctrl+C ends the process at once (`console.chat`)."""
-    store, content = app.open_store(settings)
-    try:
-        if content.unfilled():
-            print(app.unfilled_warning(content) + "\n")
-        console.chat(ConversationService(store, content), args.user)
-    finally:
-        store.close()
+    app.chat(settings, args.user)
     return 0
 
 

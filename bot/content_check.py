@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot.rendering import BOT_COMMANDS, numbered
 from flows import Content, ContentError, FlowState, Inbound, Reply, Step, handle, load_content
 from flows.content import CONTENT_DIR, DATA_DIR
+from flows.matching import SLASH_COMMANDS
 from flows.model import SIDE_STEPS
 from flows.places import PlacesError
 from flows.text import normalize
@@ -138,16 +140,12 @@ def explore(content: Content, card_inputs: Iterable[str] = CARD_PROBES) -> Explo
     return seen
 
 
-def _written_out(reply: Reply) -> str:
-    return reply.text + "".join(f"\n{n}. {button.label}" for n, button in enumerate(reply.buttons, 1))
-
-
 def reply_problems(replies: Iterable[Reply]) -> list[str]:
     """Every way single replies break the rules a resident's phone needs."""
     found: set[str] = set()
     for reply in replies:
         start = reply.text[:50].replace("\n", " ")
-        if len(_written_out(reply)) > ZALO_LIMIT:
+        if len(numbered(reply, indent="")) > ZALO_LIMIT:
             found.add(f"tin nhắn dài quá {ZALO_LIMIT} ký tự (kể cả các lựa chọn): {start}…")
         if "{" in reply.text or "}" in reply.text or not reply.text.strip():
             found.add(f"tin nhắn trống hoặc còn chỗ chưa điền trong ngoặc nhọn: {start}…")
@@ -217,6 +215,26 @@ def turn_problems(turns: Iterable[SeenTurn], content: Content) -> list[str]:
     return list(found.values())
 
 
+#: Telegram's limit for a command's description in the command menu.
+COMMAND_DESCRIPTION_LIMIT = 256
+
+
+def command_problems(content: Content) -> list[str]:
+    """`[bot_commands]` may only describe commands the helper knows, briefly."""
+    found = []
+    for key, text in content.texts.items():
+        if not key.startswith(BOT_COMMANDS):
+            continue
+        name = key.removeprefix(BOT_COMMANDS)
+        if f"/{name}" not in SLASH_COMMANDS:
+            found.append(f"[bot_commands] {name}: không phải lệnh trợ lý biết (ví dụ: huongdan, kiemtra)")
+        if not 3 <= len(text) <= COMMAND_DESCRIPTION_LIMIT:
+            found.append(
+                f"[bot_commands] {name}: lời giải thích phải dài 3-{COMMAND_DESCRIPTION_LIMIT} ký tự"
+            )
+    return found
+
+
 def check(content_dir: Path = CONTENT_DIR, data_dir: Path = DATA_DIR) -> tuple[list[str], Exploration | None]:
     """Every problem found, in plain words (empty when the content is fine), and the walk."""
     try:
@@ -225,5 +243,6 @@ def check(content_dir: Path = CONTENT_DIR, data_dir: Path = DATA_DIR) -> tuple[l
         return [str(error)], None
     walked = explore(content)
     problems = walked.failures + reply_problems(walked.replies) + turn_problems(walked.turns, content)
+    problems += command_problems(content)
     walked.unfilled = content.unfilled()
     return problems, walked

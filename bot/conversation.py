@@ -18,14 +18,14 @@ import logging
 import secrets
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
-from bot.redact import mask_numbers
+from bot.redact import redact
 from bot.store import Store, Tx
-from flows import Button, Content, FlowEvent, FlowState, Inbound, Reply, handle
+from flows import Button, Content, FlowEvent, FlowState, Inbound, Reply, Transition, handle
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +35,12 @@ RECENT_FOR = timedelta(minutes=10)
 MAX_RECENT = 20_000
 #: How long the state of a person who has not consented is kept after their last message.
 WITHOUT_CONSENT = timedelta(hours=24)
+#: A group chat's state (only the village it is linked to; no person) is kept this long after
+#: its last message.
+GROUP_KEPT = timedelta(days=365)
+#: An inbound id seen again within this long is a duplicate delivery (Telegram keeps an
+#: undelivered update for 24 hours; after a week of silence it may reuse ids).
+DEDUPE_WINDOW = timedelta(hours=48)
 
 
 def timestamp(moment: datetime) -> str:
@@ -45,15 +51,29 @@ def timestamp(moment: datetime) -> str:
 def reply_to_dict(reply: Reply) -> dict[str, Any]:
     return {
         "text": reply.text,
-        "buttons": [[b.id, b.label] for b in reply.buttons],
+        "buttons": [[b.id, b.label, b.link] if b.link else [b.id, b.label] for b in reply.buttons],
         "image": reply.image,
         "wants_text": reply.wants_text,
     }
 
 
 def reply_from_dict(data: dict[str, Any]) -> Reply:
-    buttons = tuple(Button(i, label) for i, label in data["buttons"])
+    buttons = tuple(Button(*button) for button in data["buttons"])
     return Reply(data["text"], buttons, data.get("image"), bool(data.get("wants_text")))
+
+
+def platform_actions(inbound: Inbound, transition: Transition) -> list[dict[str, Any]]:
+    """What a push channel does to the person's own message before the replies: the buttons of
+    a pressed message go (so they cannot be pressed twice), and a message that held a number is
+    deleted where the platform allows it (it stays readable on the phone otherwise)."""
+    if inbound.message_ref is None:
+        return []
+    actions = []
+    if inbound.kind == "choice":
+        actions.append({"action": "unbutton", "message": inbound.message_ref})
+    if transition.sensitive:
+        actions.append({"action": "delete", "message": inbound.message_ref})
+    return actions
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,12 +149,14 @@ class ConversationService:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         wake: Callable[[str], None] = lambda channel: None,
         retention: timedelta = timedelta(days=30),
+        officers: frozenset[str] = frozenset(),
     ) -> None:
         self.store = store
         self.content = content
         self.clock = clock
         self.wake = wake
         self.retention = retention
+        self.officers = officers
         self.locks = ChatLocks()
         self.recent = RecentAnswers()
 
@@ -142,18 +164,24 @@ class ConversationService:
         self, inbound: Inbound, external_id: str | None = None, *, inline: bool = False
     ) -> Answer:
         """Process one message. `inline` channels (the web chat) deliver the replies in their HTTP
-        answer; the others get them through the outbox and a sender."""
+        answer; the others get them through the outbox and a sender.
+
+        The message counts at the time the platform received it (never later than now), so a
+        backlog delivered after an outage lands in the right reporting week."""
         external_id = external_id or secrets.token_hex(12)
         key = (inbound.channel, inbound.chat_key, external_id)
+        role = "officer" if f"{inbound.channel}:{inbound.user_key}" in self.officers else "resident"
+        inbound = replace(inbound, role=role)
 
         async def work() -> Answer:
-            now = self.clock()
-            if inline and (kept := self.recent.recall(key, now)) is not None:
+            clock = self.clock()
+            if inline and (kept := self.recent.recall(key, clock)) is not None:
                 return Answer(kept.replies, True, kept.erased)
-            job = partial(self._transition, inbound, external_id, now, inline)
+            now = min(inbound.received_at, clock) if inbound.received_at else clock
+            job = partial(self._transition, inbound, external_id, now, clock, inline)
             answer: Answer = await self.store.run(job)
             if inline and not answer.duplicate:
-                self.recent.remember(key, answer, now)
+                self.recent.remember(key, answer, clock)
             return answer
 
         answer: Answer = await self.locks((inbound.channel, inbound.chat_key), work)
@@ -161,9 +189,11 @@ class ConversationService:
             self.wake(inbound.channel)
         return answer
 
-    def _transition(self, inbound: Inbound, external_id: str, now: datetime, inline: bool, tx: Tx) -> Answer:
+    def _transition(
+        self, inbound: Inbound, external_id: str, now: datetime, clock: datetime, inline: bool, tx: Tx
+    ) -> Answer:
         channel, chat, at = inbound.channel, inbound.chat_key, timestamp(now)
-        inbound_id = tx.claim_inbound(channel, chat, external_id, at)
+        inbound_id = tx.claim_inbound(channel, chat, external_id, at, timestamp(clock - DEDUPE_WINDOW))
         if inbound_id is None:
             return Answer(self._where_now(tx, inbound, now) if inline else [], True)
         raw = tx.load_state(channel, chat)
@@ -172,7 +202,7 @@ class ConversationService:
             transition = handle(state, inbound, self.content, now)
         except Exception as error:  # a poison message must never block the chat
             log.exception("flow failed on a %s message in %s; kept as a dead letter", inbound.kind, channel)
-            tx.dead_letter(channel, chat, mask_numbers(repr(error)), mask_numbers(_describe(inbound)), at)
+            tx.dead_letter(channel, chat, redact(repr(error)), redact(_describe(inbound)), at)
             replies = [Reply(self.content.text("misc.error"))]
             if not inline:
                 tx.queue_replies(channel, chat, inbound_id, map(reply_to_dict, replies), at)
@@ -182,13 +212,20 @@ class ConversationService:
         if transition.erased:
             tx.erase(channel, chat, inbound.user_key)
         else:
-            keep = self.retention if new.consent else WITHOUT_CONSENT
-            tx.save_state(channel, chat, inbound.user_key, new.to_json(), at, timestamp(now + keep))
-            if new.consent:
+            tx.save_state(
+                channel, chat, inbound.user_key, new.to_json(), at, timestamp(now + self._kept(inbound, new))
+            )
+            if new.consent and inbound.chat_type == "private":
                 tx.remember_person(channel, inbound.user_key, new.person, new.village, at)
         if not inline:
-            tx.queue_replies(channel, chat, inbound_id, map(reply_to_dict, transition.replies), at)
+            rows = [*platform_actions(inbound, transition), *map(reply_to_dict, transition.replies)]
+            tx.queue_replies(channel, chat, inbound_id, rows, at)
         return Answer(list(transition.replies), erased=transition.erased)
+
+    def _kept(self, inbound: Inbound, state: FlowState) -> timedelta:
+        if inbound.chat_type == "group":
+            return GROUP_KEPT
+        return self.retention if state.consent else WITHOUT_CONSENT
 
     def _where_now(self, tx: Tx, inbound: Inbound, now: datetime) -> list[Reply]:
         """For a retried request whose answer is no longer kept: the question the person is at
@@ -211,9 +248,7 @@ def _readable(raw: str | None, tx: Tx, inbound: Inbound, at: str) -> FlowState |
         return FlowState.from_json(raw)
     except (ValueError, TypeError) as error:
         log.warning("unreadable state in %s; the conversation starts over", inbound.channel)
-        tx.dead_letter(
-            inbound.channel, inbound.chat_key, f"unreadable state: {error!r}", mask_numbers(raw), at
-        )
+        tx.dead_letter(inbound.channel, inbound.chat_key, f"unreadable state: {error!r}", redact(raw), at)
         return None
 
 

@@ -1,10 +1,15 @@
-"""Masking numbers wherever text leaves the flow's control: logs and dead letters.
+"""Masking numbers and secrets wherever text leaves the flow's control: logs, dead letters,
+stored delivery errors.
 
 The flow never puts a typed number in a reply or an event; this is the second line of defence for
 everything else (exception messages, library log lines, a payload kept for debugging). A run of
 seven or more digits, with the spaces, dots or dashes people type between groups, could be a card,
 CCCD or phone number, so it is masked whole, with the letters and digits around it ("DN4O1012..."
 would otherwise keep the card's group code); so is any word holding five or more digits.
+
+Secrets (bot tokens, webhook secrets) are masked first, whole and by their part after the colon,
+because a token sits in every Bot API URL and a library may put a URL in an error message. The
+composition root registers the configured secrets once at start (`hide_secrets`).
 """
 
 import logging
@@ -14,6 +19,25 @@ _DIGIT_RUN = re.compile(r"[A-Za-z0-9]*\d(?:[ .,/\-]?\d){6,}[A-Za-z0-9]*")
 _WORD = re.compile(r"[A-Za-z0-9]+")
 _MANY_DIGITS = 5
 MASK = "•"
+#: Parts of secrets shorter than this are not masked on their own (they would mask ordinary words).
+_SECRET_PART = 8
+_secrets: set[str] = set()
+
+
+def hide_secrets(values: list[str]) -> None:
+    """From now on, `redact` masks these values (and each token's part after its colon)."""
+    for value in values:
+        _secrets.add(value)
+        part = value.partition(":")[2]
+        if len(part) >= _SECRET_PART:
+            _secrets.add(part)
+
+
+def redact(text: str) -> str:
+    """`text` with every registered secret and every long number masked."""
+    for secret in sorted(_secrets, key=len, reverse=True):
+        text = text.replace(secret, "<secret>")
+    return mask_numbers(text)
 
 
 def _masked(match: re.Match[str]) -> str:
@@ -29,15 +53,18 @@ def mask_numbers(text: str) -> str:
 
 
 class RedactingFilter(logging.Filter):
-    """Masks numbers in every log record's final message (and drops its arguments)."""
+    """Masks secrets and numbers in every log record's final message and traceback (and drops
+    its arguments)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
-        record.msg, record.args = mask_numbers(message), None
+        record.msg, record.args = redact(message), None
         if record.exc_text:
-            record.exc_text = mask_numbers(record.exc_text)
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
         return True
 
 

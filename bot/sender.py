@@ -1,38 +1,70 @@
-"""Delivering queued replies for channels that push (terminal now; Telegram and Zalo next).
+"""Delivering queued replies for channels that push (terminal, Telegram, Zalo).
 
-A row is marked sent only after the channel confirmed it, so a crash between commit and send leaves
-it in the outbox and the next start sends it (at-least-once, as the platforms allow). Transient
-failures are retried with backoff, honouring a platform's `retry_after`; a reply that can never be
-delivered is marked failed with the reason; a person who blocked the helper is an opt-out, not an
-error. Replies of one chat keep their order: after a failure, that chat's later rows wait.
+A row is marked sent only after the platform confirmed it, so a crash between commit and send
+leaves it in the outbox and the next start sends it (at-least-once, as the platforms allow).
+Replies of one chat keep their order: the store hands out only each chat's oldest row, and a
+chat never has two sends in flight. Different chats are sent to concurrently.
+
+Platform limits are obeyed, not fought:
+- a 429 ("retry after N s") pauses that chat until then, while other chats keep flowing; when
+  429s hit several chats within a short window (a bot-wide flood limit, a daily quota), the
+  whole channel pauses until the latest `retry_after`. A 429 never counts as an attempt, so no
+  reply is lost to a long ban;
+- pacing: a channel-wide rate, and a not-before time per chat (Telegram: 1/s per person,
+  20/min per group);
+- every delivery has a timeout: a hung call is a transient failure, never a stuck channel.
+Other transient failures (timeouts, 5xx, network) are retried with backoff and given up after
+`max_attempts`; a reply that can never be delivered is marked failed; a person who blocked the
+helper is an opt-out, not an error. A stored error is the platform's status and description only,
+with secrets and numbers masked.
 """
 
 import asyncio
 import contextlib
 import logging
+import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from bot.conversation import reply_from_dict, timestamp
+from bot.conversation import timestamp
+from bot.redact import redact
 from bot.store import OutboxRow, Store
-from flows import Reply
 
 log = logging.getLogger(__name__)
 
 #: Seconds before attempt 2, 3, ...; the last value repeats.
 BACKOFF = (5.0, 30.0, 120.0, 600.0)
 MAX_ATTEMPTS = 6
+#: Seconds one delivery may take before it counts as a transient failure.
+DELIVERY_TIMEOUT = 20.0
+#: Deliveries in flight at once (each to a different chat).
+CONCURRENCY = 32
+#: 429s from this many different chats within `FLOOD_WINDOW` pause the whole channel.
+FLOOD_CHATS = 3
+FLOOD_WINDOW = timedelta(seconds=2)
 
 
 class DeliveryError(Exception):
-    """A reply could not be delivered; subclasses say whether to try again."""
+    """A reply could not be delivered: the platform's `status` (None for a network failure) and
+    its `description`; subclasses say what to do next."""
+
+    def __init__(self, description: str, status: int | None = None) -> None:
+        super().__init__(f"{status} {description}" if status is not None else description)
+        self.status = status
+        self.description = description
 
 
 class TransientError(DeliveryError):
-    """Worth retrying (timeout, 5xx, 429); `retry_after` seconds when the platform said so."""
+    """Worth retrying with backoff (timeout, 5xx, network)."""
 
-    def __init__(self, reason: str, retry_after: float | None = None) -> None:
-        super().__init__(reason)
+
+class RateLimited(DeliveryError):
+    """The platform said "too many requests, retry after `retry_after` seconds" (429)."""
+
+    def __init__(self, description: str, retry_after: float, status: int | None = 429) -> None:
+        super().__init__(description, status)
         self.retry_after = retry_after
 
 
@@ -44,11 +76,50 @@ class BlockedError(DeliveryError):
     """The person blocked the helper or left: an opt-out."""
 
 
-Deliver = Callable[[str, Reply], Awaitable[None]]
+#: Delivers one outbox row (a reply, or an action such as deleting a message); returns the
+#: platform's id of the message sent, when it has one.
+Deliver = Callable[[OutboxRow], Awaitable[str | None]]
+
+
+@dataclass(frozen=True)
+class Pacing:
+    """A channel's sending limits: at most `per_second` calls overall (None: no limit), and
+    `interval(row)` seconds after delivering `row` before its chat gets the next one (a channel
+    may say 0 for an action, such as removing buttons, that is not a message)."""
+
+    per_second: float | None = None
+    interval: Callable[[OutboxRow], float] = field(default=lambda _: 0.0)
+
+
+@dataclass(frozen=True)
+class Retry:
+    """How failures are retried: the delays before attempt 2, 3, ... (the last repeats), the
+    attempts before a reply is given up, and the seconds one delivery may take."""
+
+    backoff: Sequence[float] = BACKOFF
+    max_attempts: int = MAX_ATTEMPTS
+    timeout: float = DELIVERY_TIMEOUT
+
+
+class _Rate:
+    """Sends spaced evenly at `per_second`, in real time (the limit is the platform's clock)."""
+
+    def __init__(self, per_second: float | None) -> None:
+        self.gap = 1.0 / per_second if per_second else 0.0
+        self.next_at = 0.0
+
+    async def wait(self) -> None:
+        if not self.gap:
+            return
+        now = time.monotonic()
+        at = max(now, self.next_at)
+        self.next_at = at + self.gap
+        if at > now:
+            await asyncio.sleep(at - now)
 
 
 class Sender:
-    """Drains one channel's outbox through `deliver(chat_key, reply)`."""
+    """Drains one channel's outbox through `deliver(row)`."""
 
     def __init__(
         self,
@@ -56,75 +127,133 @@ class Sender:
         channel: str,
         deliver: Deliver,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-        backoff: Sequence[float] = BACKOFF,
-        max_attempts: int = MAX_ATTEMPTS,
+        *,
+        pacing: Pacing = Pacing(),
+        retry: Retry = Retry(),
     ) -> None:
         self.store = store
         self.channel = channel
         self.deliver = deliver
         self.clock = clock
-        self.backoff = backoff
-        self.max_attempts = max_attempts
+        self.pacing = pacing
+        self.retry = retry
+        self.paused_until: datetime | None = None
+        self._not_before: dict[str, datetime] = {}
+        self._recent_limits: deque[tuple[datetime, str]] = deque()
+        self._rate = _Rate(pacing.per_second)
+        self._slots = asyncio.Semaphore(CONCURRENCY)
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
         self._wake.set()
 
     async def drain(self) -> int:
-        """Sends every reply that is due now, each chat's in order; returns how many were sent.
-
-        The store hands out one reply per chat at a time (its oldest), so a reply that failed and
-        waits for a retry holds back the rest of its chat, and the loop ends when nothing is due."""
+        """Sends every reply that may go out now, each chat's in order; returns how many were
+        sent. Never waits for a pause or a chat's pacing: `run` sleeps until then."""
         sent = 0
         while True:
-            now = timestamp(self.clock())
-            rows = await self.store.run(lambda tx, now=now: tx.due_replies(self.channel, now))
+            now = self.clock()
+            if self.paused_until is not None and now < self.paused_until:
+                return sent
+            waiting = self._waiting(now)
+            rows = await self.store.run(
+                lambda tx, now=now, waiting=waiting: tx.due_replies(
+                    self.channel, timestamp(now), CONCURRENCY * 4, waiting
+                )
+            )
             if not rows:
                 return sent
-            for row in rows:
-                sent += await self._send(row)
+            sent += sum(await asyncio.gather(*(self._send(row) for row in rows)))
+
+    def _waiting(self, now: datetime) -> list[str]:
+        """Chats that must not be sent to yet (their pacing or their own 429); forgets the rest."""
+        for chat in [chat for chat, at in self._not_before.items() if at <= now]:
+            del self._not_before[chat]
+        return list(self._not_before)
 
     async def _send(self, row: OutboxRow) -> bool:
-        try:
-            await self.deliver(row.chat_key, reply_from_dict(row.reply))
-        except TransientError as error:
-            await self._retry_or_fail(row, error)
-            return False
-        except BlockedError as error:
-            log.info("%s chat opted out: %s", self.channel, error)
-            blocked = f"blocked: {error}"
-            await self.store.run(lambda tx: tx.opt_out(self.channel, row.chat_key, blocked))
-            return False
-        except DeliveryError as error:
-            permanent = f"permanent: {error}"
-            await self.store.run(lambda tx: tx.mark_failed(row.id, permanent))
-            return False
-        except Exception as error:  # a bug or an unexpected library error: retry, never stop the sender
-            log.exception("%s delivery failed unexpectedly; will retry", self.channel)
-            await self._retry_or_fail(row, TransientError(f"unexpected: {error!r}"))
-            return False
-        at = timestamp(self.clock())
-        await self.store.run(lambda tx: tx.mark_sent(row.id, at))
-        return True
+        async with self._slots:
+            if self.paused_until is not None and self.clock() < self.paused_until:
+                return False  # a flood pause began while this row waited for a slot
+            await self._rate.wait()
+            try:
+                ref = await asyncio.wait_for(self.deliver(row), self.retry.timeout)
+            except TimeoutError:
+                await self._retry_or_fail(row, TransientError(f"no answer within {self.retry.timeout:g} s"))
+                return False
+            except RateLimited as error:
+                await self._postpone(row, error)
+                return False
+            except TransientError as error:
+                await self._retry_or_fail(row, error)
+                return False
+            except BlockedError as error:
+                log.info("%s chat opted out: %s", self.channel, redact(str(error)))
+                blocked = redact(f"blocked: {error}")
+                await self.store.run(lambda tx: tx.opt_out(self.channel, row.chat_key, blocked))
+                return False
+            except DeliveryError as error:
+                permanent = redact(f"permanent: {error}")
+                await self.store.run(lambda tx: tx.mark_failed(row.id, permanent))
+                return False
+            except Exception as error:  # a bug or an unexpected library error: retry, never stop
+                log.exception("%s delivery failed unexpectedly; will retry", self.channel)
+                await self._retry_or_fail(row, TransientError(f"unexpected: {type(error).__name__}: {error}"))
+                return False
+            now = self.clock()
+            interval = self.pacing.interval(row)
+            if interval:
+                self._not_before[row.chat_key] = now + timedelta(seconds=interval)
+            await self.store.run(lambda tx: tx.mark_sent(row.id, timestamp(now), ref))
+            return True
+
+    async def _postpone(self, row: OutboxRow, error: RateLimited) -> None:
+        """That chat waits until `retry_after`; several chats limited at once pause the channel.
+        The row keeps its attempts: a ban, however long, loses nothing."""
+        now = self.clock()
+        until = now + timedelta(seconds=error.retry_after)
+        self._not_before[row.chat_key] = max(until, self._not_before.get(row.chat_key, until))
+        self._recent_limits.append((now, row.chat_key))
+        while self._recent_limits and self._recent_limits[0][0] < now - FLOOD_WINDOW:
+            self._recent_limits.popleft()
+        limited = {chat for _, chat in self._recent_limits}
+        if len(limited) >= FLOOD_CHATS:
+            latest = max(self._not_before.get(chat, until) for chat in limited)
+            if self.paused_until is None or latest > self.paused_until:
+                log.warning("%s: rate limited in several chats; pausing until %s", self.channel, latest)
+                self.paused_until = latest
+        reason = redact(str(error))
+        await self.store.run(lambda tx: tx.postpone(row.id, timestamp(until), reason))
 
     async def _retry_or_fail(self, row: OutboxRow, error: TransientError) -> None:
         attempt = row.attempts + 1
-        if attempt >= self.max_attempts:
-            reason = f"gave up after {attempt} attempts: {error}"
+        if attempt >= self.retry.max_attempts:
+            reason = redact(f"gave up after {attempt} attempts: {error}")
             await self.store.run(lambda tx: tx.mark_failed(row.id, reason))
             return
-        delay = max(self.backoff[min(attempt - 1, len(self.backoff) - 1)], error.retry_after or 0.0)
+        backoff = self.retry.backoff
+        delay = backoff[min(attempt - 1, len(backoff) - 1)]
         next_at = timestamp(self.clock() + timedelta(seconds=delay))
-        await self.store.run(lambda tx: tx.mark_retry(row.id, next_at, str(error)))
+        reason = redact(str(error))
+        await self.store.run(lambda tx: tx.mark_retry(row.id, next_at, reason))
+
+    def _next_wake(self, due: str | None, now: datetime) -> float | None:
+        """Seconds until something may be sendable: the stored next attempt, a chat's pacing, or
+        the end of a pause; None when nothing waits (sleep until woken)."""
+        moments = [*self._not_before.values(), *([self.paused_until] if self.paused_until else [])]
+        if due is not None:
+            moments.append(datetime.fromisoformat(due))
+        future = [moment for moment in moments if moment > now]
+        if not future:
+            return None
+        return (min(future) - now).total_seconds()
 
     async def run(self) -> None:
-        """Forever: drain, then sleep until woken or until the next retry is due."""
+        """Forever: drain, then sleep until woken or until the next reply may go out."""
         while True:
             self._wake.clear()
             await self.drain()
             due = await self.store.run(lambda tx: tx.next_due(self.channel))
-            timeout = None
-            if due is not None:
-                timeout = max(0.0, (datetime.fromisoformat(due) - self.clock()).total_seconds())
+            timeout = self._next_wake(due, self.clock())
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout)

@@ -6,6 +6,7 @@ caller) can pass their own mapping instead of the process environment.
 """
 
 import os
+import re
 from collections.abc import Mapping
 from ipaddress import ip_address
 from pathlib import Path
@@ -14,7 +15,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
-from pydantic import Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from flows.content import DEFAULT_RETENTION_DAYS
@@ -39,6 +40,52 @@ def _url(value: str, name: str) -> str:
     return value.rstrip("/") if name == "public_url" else value
 
 
+_TELEGRAM_TOKEN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
+#: What Telegram allows in a webhook's secret header (Bot API `setWebhook`).
+_WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+_OFFICER = re.compile(r"^[a-z]+:[A-Za-z0-9_.-]{1,64}$")
+
+
+class TelegramSettings(BaseModel):
+    """`TELEGRAM_*`: the channel starts only when the token is set."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    bot_token: SecretStr = SecretStr("")
+    api_base: str = "https://api.telegram.org/bot"
+    webhook_secret: SecretStr = SecretStr("")
+    pacing: bool = True
+
+    @field_validator("bot_token")
+    @classmethod
+    def _check_token(cls, value: SecretStr) -> SecretStr:
+        token = value.get_secret_value().strip()
+        if token and not _TELEGRAM_TOKEN.match(token):
+            raise ValueError("không giống mã bot Telegram (dạng 123456789:AA..., lấy từ @BotFather)")
+        return SecretStr(token)
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _check_secret(cls, value: SecretStr) -> SecretStr:
+        secret = value.get_secret_value().strip()
+        if secret and not _WEBHOOK_SECRET.match(secret):
+            raise ValueError("chỉ gồm chữ không dấu, số, '_' và '-', tối đa 256 ký tự")
+        return SecretStr(secret)
+
+    @field_validator("api_base")
+    @classmethod
+    def _check_base(cls, value: str) -> str:
+        return _url(value.strip(), "api_base")
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.bot_token.get_secret_value())
+
+
+#: Settings grouped per channel: `TELEGRAM_BOT_TOKEN` is `settings.telegram.bot_token`.
+_GROUPS: dict[str, type[BaseModel]] = {"telegram": TelegramSettings}
+
+
 class Settings(BaseSettings):
     """Names and defaults are documented in `.env.example`."""
 
@@ -56,6 +103,8 @@ class Settings(BaseSettings):
     web_rate_per_minute_per_address: int = Field(600, ge=1)
     trusted_proxy: str = ""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    officer_ids: str = ""
+    telegram: TelegramSettings = TelegramSettings()
 
     @classmethod
     def settings_customise_sources(
@@ -90,6 +139,14 @@ class Settings(BaseSettings):
                 raise ValueError(f"phải là một địa chỉ IP, ví dụ 127.0.0.1 (đang là {value!r})") from None
         return value.strip()
 
+    @field_validator("officer_ids")
+    @classmethod
+    def _check_officers(cls, value: str) -> str:
+        wrong = [item for item in _items(value) if not _OFFICER.match(item)]
+        if wrong:
+            raise ValueError(f"mỗi cán bộ ghi dạng kênh:mã, ví dụ telegram:12345 (sai: {', '.join(wrong)})")
+        return value
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_level(cls, value: object) -> object:
@@ -98,6 +155,24 @@ class Settings(BaseSettings):
     @property
     def secure_cookies(self) -> bool:
         return self.public_url.startswith("https://")
+
+    @property
+    def officers(self) -> frozenset[str]:
+        """ "channel:user" of the commune's officers (the VHXH office)."""
+        return frozenset(_items(self.officer_ids))
+
+    def secrets(self) -> list[str]:
+        """Every secret value set, for masking in logs and stored errors."""
+        found = []
+        for group in _GROUPS:
+            for value in getattr(self, group).model_dump().values():
+                if isinstance(value, SecretStr) and value.get_secret_value():
+                    found.append(value.get_secret_value())
+        return found
+
+
+def _items(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 _PLAIN = {
@@ -109,7 +184,7 @@ _PLAIN = {
 
 
 def _plain(error: Any) -> str:
-    name = str(error["loc"][0]).upper() if error["loc"] else "?"
+    name = "_".join(str(part) for part in error["loc"]).upper() if error["loc"] else "?"
     if error["type"] == "value_error":
         return f"{name}: {error['msg'].removeprefix('Value error, ')}"
     template = _PLAIN.get(error["type"], error["msg"])
@@ -119,23 +194,45 @@ def _plain(error: Any) -> str:
     return f"{name}: {message} (đang là {error['input']!r})"
 
 
-#: Environment names that look like this helper's: a misspelling of one is reported, not ignored.
-_OURS = ("BOT_", "WEB_")
+def setting_names() -> set[str]:
+    """Every setting's environment name, lower case ("bot_port", "telegram_bot_token")."""
+    flat = {name for name in Settings.model_fields if name not in _GROUPS}
+    grouped = {f"{group}_{name}" for group, model in _GROUPS.items() for name in model.model_fields}
+    return flat | grouped
+
+
+def _ours(name: str, names: set[str]) -> bool:
+    """A name that starts like one of this helper's ("TELEGRAM_", "BOT_", "WEB_", ...): a
+    misspelling of one is reported, not ignored."""
+    prefixes = {known.split("_", 1)[0] + "_" for known in names}
+    return name.lower().startswith(tuple(prefixes))
+
+
+def _nest(values: dict[str, str]) -> dict[str, Any]:
+    """Flat environment names into the settings' shape, the channel groups as sub-mappings."""
+    nested: dict[str, Any] = {}
+    for name, value in values.items():
+        group = name.split("_", 1)[0]
+        if group in _GROUPS:
+            nested.setdefault(group, {})[name.removeprefix(group + "_")] = value
+        else:
+            nested[name] = value
+    return nested
 
 
 def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | None = ENV_FILE) -> Settings:
     """Settings from `env_file` (if it exists) overridden by `environ` (default: the process
     environment). Raises `SettingsError` listing every problem, misspelled names included."""
     environ = os.environ if environ is None else environ
-    names = set(Settings.model_fields)
+    names = setting_names()
     from_file = dotenv_values(env_file) if env_file and env_file.is_file() else {}
     unknown = [k for k in from_file if k.lower() not in names]
-    unknown += [k for k in environ if k.upper().startswith(_OURS) and k.lower() not in names]
+    unknown += [k for k in environ if _ours(k, names) and k.lower() not in names]
     values = {k.lower(): v for k, v in from_file.items() if k.lower() in names and v is not None}
     values |= {k.lower(): v for k, v in environ.items() if k.lower() in names}
     problems = [f"{name}: không phải tên cấu hình nào (xem .env.example; sai chính tả?)" for name in unknown]
     try:
-        settings = Settings(**values)
+        settings = Settings(**_nest(values))
     except ValidationError as error:
         raise SettingsError(problems + [_plain(e) for e in error.errors()]) from None
     if problems:

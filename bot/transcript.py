@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from bot.console import ConsoleSession
+from bot.channels.console import ConsoleSession
 from flows import Content, FlowEvent, FlowState
 
 _TESTS = Path(__file__).resolve().parents[1] / "tests"

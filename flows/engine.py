@@ -29,6 +29,7 @@ from datetime import datetime, timedelta
 from flows import card_dialog, faq, menu, onboarding, search
 from flows.card_number import check_card_number
 from flows.content import Content
+from flows.group import handle_group
 from flows.handoff import offer_handoff
 from flows.matching import command_of, named_option, number_of, option_of
 from flows.model import SIDE_STEPS, FlowState, Inbound, Step, Transition
@@ -58,7 +59,12 @@ def handle(
     *,
     new_ref: Callable[[], str] = _new_ref,
 ) -> Transition:
-    """Answer one inbound message. `state` is None for a person never seen before."""
+    """Answer one inbound message. `state` is None for a person never seen before. `now` must
+    carry its time zone: idle times and reporting weeks are compared across channels."""
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("now must be timezone-aware")
+    if inbound.chat_type == "group":
+        return handle_group(state, inbound, content, now)
     state = FlowState(person=new_ref()) if state is None else state.copy()
     turn = Turn(state, content, now, inbound)
     if state.step is not Step.NEW and _idle(state, now):
@@ -67,12 +73,14 @@ def handle(
         _first_message(turn, inbound)
     else:
         _dispatch(turn, inbound)
+    sensitive = inbound.kind == "text" and check_card_number(inbound.text).card_like
     if turn.erased:
-        return Transition(FlowState(person=new_ref()), tuple(turn.replies), tuple(turn.events), erased=True)
+        new = FlowState(person=new_ref())
+        return Transition(new, tuple(turn.replies), tuple(turn.events), erased=True, sensitive=sensitive)
     state.step = turn.next or state.step
     STEPS[state.step].ask(turn)
     turn.state.last_at = now.isoformat()
-    return Transition(turn.state, tuple(turn.replies), tuple(turn.events))
+    return Transition(turn.state, tuple(turn.replies), tuple(turn.events), sensitive=sensitive)
 
 
 def _idle(state: FlowState, now: datetime) -> bool:

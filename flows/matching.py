@@ -62,7 +62,7 @@ _REFUSED: dict[Strictness, frozenset[str]] = {
 }
 #: Slash commands: the platform's command menu (Telegram wants lowercase ASCII). Typed words
 #: for the same commands are in content/words.toml.
-_SLASH = {
+SLASH_COMMANDS = {
     "/menu": "menu",
     "/huy": "cancel",
     "/trogiup": "help",
@@ -81,7 +81,7 @@ _SLASH = {
 }
 #: Commands that have typed words in the content (the others are slash commands only).
 TYPED_COMMANDS = ("menu", "cancel", "help", "village", "stop", "erase", "handoff")
-COMMANDS = (*dict.fromkeys(_SLASH.values()), "start")
+COMMANDS = (*dict.fromkeys(SLASH_COMMANDS.values()), "start")
 
 _START = re.compile(
     r"^\s*(?:/start|bắt đầu lại|bat dau lai|bắt đầu|bat dau|start)(?:@\w+)?(?:\s+([A-Za-z0-9_-]+))?[\s!.]*$",
@@ -96,7 +96,7 @@ def command_of(text: str, vocabulary: Vocabulary) -> tuple[str, str | None] | No
     if start:
         return "start", start.group(1)
     word = normalize(_BOT_SUFFIX.sub(r"\1", text.strip()))
-    command = _SLASH.get(word) or vocabulary.commands.get(word)
+    command = SLASH_COMMANDS.get(word) or vocabulary.commands.get(word)
     return (command, None) if command else None
 
 

@@ -9,7 +9,11 @@ import json
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
+
+ChatType = Literal["private", "group"]
+#: Who the person is to the helper (the service knows; officers come from the settings).
+Role = Literal["resident", "volunteer", "officer"]
 
 
 class Step(StrEnum):
@@ -76,7 +80,11 @@ class Inbound:
     "other"), opened a start link (`payload`), or came back to a conversation whose last answer
     it no longer shows (`kind` "resume": the current question is asked again, nothing else).
     `push` is False on a channel that cannot send a message unprompted (the web chat), so the
-    flow never promises it a reminder."""
+    flow never promises it a reminder. `chat_type` is "group" in a village's group chat (where
+    the helper never asks for a card number); `received_at` is when the platform received the
+    message (its own timestamp); `message_ref` is the platform's id of the person's message (or
+    of the message whose button was pressed), so that the channel can remove it or its buttons;
+    `role` is set by the service, never by a channel."""
 
     channel: str
     user_key: str
@@ -87,14 +95,20 @@ class Inbound:
     payload: str | None = None
     received_at: datetime | None = None
     push: bool = True
+    chat_type: ChatType = "private"
+    message_ref: str | None = None
+    role: Role = "resident"
 
 
 @dataclass(frozen=True, slots=True)
 class Button:
-    """A choice offered with a reply: a stable ASCII `id` (at most 64 bytes) and a bare label."""
+    """A choice offered with a reply: a stable ASCII `id` (at most 64 bytes) and a bare label.
+    A `link` button opens something instead of answering: "start:<payload>" is a private chat
+    with the helper started with that payload (each channel resolves it to its own address)."""
 
     id: str
     label: str
+    link: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,10 +189,13 @@ _STATE_FIELDS = frozenset(f.name for f in fields(FlowState))
 
 @dataclass(frozen=True, slots=True)
 class Transition:
-    """What `flows.handle` returns: the new state, the replies to show, the events to log, and
-    `erased` when the person asked to erase what is kept about them (the caller deletes it)."""
+    """What `flows.handle` returns: the new state, the replies to show, the events to log;
+    `erased` when the person asked to erase what is kept about them (the caller deletes it), and
+    `sensitive` when the message held what looks like a card or identity number (a channel that
+    can delete the person's message does so)."""
 
     state: FlowState
     replies: tuple[Reply, ...]
     events: tuple[FlowEvent, ...]
     erased: bool = False
+    sensitive: bool = False

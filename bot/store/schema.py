@@ -95,3 +95,12 @@ def m002_expiry(db: Database) -> None:
     retention period with it), so the purge finds them by an index; rows written before this
     migration have none and go by their last message, as before."""
     db["conversations"].create_index(["expires_at"])
+
+
+@MIGRATIONS()
+def m003_push_channels(db: Database) -> None:
+    """Group chats have a conversation too (the village the group is linked to, no person in
+    it): it lives by its own expiry, not by the per-person retention period. A sent reply keeps
+    the platform's id of its message (an id, never the text)."""
+    db["conversations"].add_column("chat_type", str, not_null_default="private")
+    db["outbox"].add_column("platform_ref", str)

@@ -36,13 +36,24 @@ class Tx:
 
     # --- conversations -----------------------------------------------------------------------
 
-    def claim_inbound(self, channel: str, chat_key: str, external_id: str, at: str) -> int | None:
-        """Records an inbound id; None when it was seen before (a duplicate delivery)."""
+    def claim_inbound(
+        self, channel: str, chat_key: str, external_id: str, at: str, seen_since: str
+    ) -> int | None:
+        """Records an inbound id; None when it was seen since `seen_since` (a duplicate delivery).
+        An id seen only before that is a new message: Telegram restarts its update ids at random
+        after a week without updates, so an old id can come back for a different message."""
         cursor = self.db.execute(
             "INSERT OR IGNORE INTO inbox (channel, chat_key, external_id, received_at) VALUES (?, ?, ?, ?)",
             [channel, chat_key, external_id, at],
         )
-        return cursor.lastrowid if cursor.rowcount else None
+        if cursor.rowcount:
+            return cursor.lastrowid
+        reused = self.db.execute(
+            "UPDATE inbox SET received_at = ? WHERE channel = ? AND chat_key = ? AND external_id = ? "
+            "AND received_at < ? RETURNING id",
+            [at, channel, chat_key, external_id, seen_since],
+        ).fetchone()
+        return reused[0] if reused else None
 
     def load_state(self, channel: str, chat_key: str) -> str | None:
         row = self.db.execute(
@@ -51,16 +62,23 @@ class Tx:
         return row[0] if row else None
 
     def save_state(
-        self, channel: str, chat_key: str, user_key: str, state: str, at: str, expires_at: str
+        self,
+        channel: str,
+        chat_key: str,
+        user_key: str,
+        state: str,
+        at: str,
+        expires_at: str,
+        chat_type: str = "private",
     ) -> None:
         """The conversation's state, kept until `expires_at` (counted from the person's own last
-        message: the retention period with consent, a day without)."""
+        message: the retention period with consent, a day without; a group's, a year)."""
         self.db.execute(
-            "INSERT INTO conversations (channel, chat_key, user_key, state, updated_at, expires_at) "
-            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (channel, chat_key) DO UPDATE SET "
+            "INSERT INTO conversations (channel, chat_key, user_key, state, updated_at, expires_at, "
+            "chat_type) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel, chat_key) DO UPDATE SET "
             "user_key = excluded.user_key, state = excluded.state, updated_at = excluded.updated_at, "
             "expires_at = excluded.expires_at",
-            [channel, chat_key, user_key, state, at, expires_at],
+            [channel, chat_key, user_key, state, at, expires_at, chat_type],
         )
 
     def remember_person(
@@ -127,13 +145,18 @@ class Tx:
         "WHERE e.channel = o.channel AND e.chat_key = o.chat_key AND e.status = 'pending' AND e.id < o.id)"
     )
 
-    def due_replies(self, channel: str, now: str, limit: int = 50) -> list[OutboxRow]:
+    def due_replies(
+        self, channel: str, now: str, limit: int = 50, waiting: Iterable[str] = ()
+    ) -> list[OutboxRow]:
         """Replies due now, at most one per chat (its oldest): a chat's replies leave in order,
-        and one waiting for a retry holds back the rest of its chat."""
+        and one waiting for a retry holds back the rest of its chat. Chats in `waiting` (paced,
+        or paused by the platform) are left out, so they never crowd out the others."""
+        waiting = list(waiting)
+        skip = f"AND chat_key NOT IN ({', '.join('?' * len(waiting))}) " if waiting else ""
         rows = self.db.execute(
             f"SELECT id, channel, chat_key, reply, attempts FROM outbox o WHERE {self._HEAD} "
-            "AND next_attempt_at <= ? ORDER BY id LIMIT ?",
-            [channel, now, limit],
+            f"AND next_attempt_at <= ? {skip}ORDER BY id LIMIT ?",
+            [channel, now, *waiting, limit],
         ).fetchall()
         return [OutboxRow(r[0], r[1], r[2], json.loads(r[3]), r[4]) for r in rows]
 
@@ -144,12 +167,19 @@ class Tx:
         ).fetchone()
         return row[0] if row else None
 
-    def mark_sent(self, row_id: int, at: str) -> None:
-        """Delivered: the text is not kept."""
+    def mark_sent(self, row_id: int, at: str, platform_ref: str | None = None) -> None:
+        """Delivered: the text is not kept; the platform's id of the message is (to edit or
+        delete it later)."""
         self.db.execute(
-            "UPDATE outbox SET status = 'sent', reply = NULL, sent_at = ?, attempts = attempts + 1 "
-            "WHERE id = ?",
-            [at, row_id],
+            "UPDATE outbox SET status = 'sent', reply = NULL, sent_at = ?, attempts = attempts + 1, "
+            "platform_ref = ? WHERE id = ?",
+            [at, platform_ref, row_id],
+        )
+
+    def postpone(self, row_id: int, next_at: str, error: str) -> None:
+        """The platform asked to wait (429): not an attempt, so a long ban loses nothing."""
+        self.db.execute(
+            "UPDATE outbox SET next_attempt_at = ?, error = ? WHERE id = ?", [next_at, error, row_id]
         )
 
     def mark_retry(self, row_id: int, next_at: str, error: str) -> None:
@@ -183,7 +213,8 @@ class Tx:
 
     def purge(self, now: str, cutoff: str) -> dict[str, int]:
         """Conversations past their `expires_at` (with every row of their chat), and per-person
-        rows idle since before `cutoff`; events are anonymous and stay."""
+        rows idle since before `cutoff` (a group chat's state holds no person and goes by its own
+        expiry only); events are anonymous and stay."""
         counts: Counter[str] = Counter()
         expired = "SELECT channel, chat_key FROM conversations WHERE expires_at < ?"
         for table in ("inbox", "outbox", "dead_letters"):
@@ -191,7 +222,8 @@ class Tx:
                 f"DELETE FROM {table} WHERE (channel, chat_key) IN ({expired})", [now]
             ).rowcount
         counts["conversations"] = self.db.execute(
-            "DELETE FROM conversations WHERE expires_at < ? OR updated_at < ?", [now, cutoff]
+            "DELETE FROM conversations WHERE expires_at < ? OR (chat_type = 'private' AND updated_at < ?)",
+            [now, cutoff],
         ).rowcount
         for table, column in (
             ("people", "last_seen"),

@@ -10,7 +10,7 @@ import pytest
 import bot.conversation
 from bot.conversation import RECENT_FOR, ConversationService, RecentAnswers
 from bot.sender import Sender
-from bot.store import Store
+from bot.store import OutboxRow, Store
 from flows import Inbound, Reply
 from flows import handle as real_handle
 
@@ -134,8 +134,8 @@ async def test_a_reply_committed_before_a_crash_is_sent_once_after_restart(opene
     store.close()  # the process dies before any sender ran
     delivered: list[tuple[str, str]] = []
 
-    async def deliver(chat: str, reply: Reply) -> None:
-        delivered.append((chat, reply.text[:20]))
+    async def deliver(row: OutboxRow) -> None:
+        delivered.append((row.chat_key, row.reply["text"][:20]))
 
     with Store(settings.bot_db_path) as restarted:
         sender = Sender(restarted, "test", deliver)

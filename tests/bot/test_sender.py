@@ -1,6 +1,7 @@
-"""The outbox sender: sent only once confirmed, retried with backoff (honouring retry_after),
-failed with a reason, opted out when blocked, one chat's replies kept in order, and no reply text
-kept once a row is sent or given up."""
+"""The outbox sender: sent only once confirmed, retried with backoff, failed with a reason, opted
+out when blocked, one chat's replies kept in order, no reply text kept once a row is sent or given
+up; 429s pause a chat (and, from several chats at once, the channel) without counting attempts;
+per-chat pacing; a hung delivery times out."""
 
 import asyncio
 import contextlib
@@ -9,9 +10,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.conversation import timestamp
-from bot.sender import BlockedError, PermanentError, Sender, TransientError
-from bot.store import Store
-from flows import Reply
+from bot.sender import (
+    BlockedError,
+    Pacing,
+    PermanentError,
+    RateLimited,
+    Retry,
+    Sender,
+    TransientError,
+)
+from bot.store import OutboxRow, Store
 
 T0 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
 
@@ -23,11 +31,13 @@ class Platform:
         self.delivered: list[tuple[str, str]] = []
         self.failures: dict[str, list[Exception]] = {}
 
-    async def deliver(self, chat: str, reply: Reply) -> None:
-        pending = self.failures.get(reply.text, [])
+    async def deliver(self, row: OutboxRow) -> str:
+        text = row.reply["text"]
+        pending = self.failures.get(text, [])
         if pending:
             raise pending.pop(0)
-        self.delivered.append((chat, reply.text))
+        self.delivered.append((row.chat_key, text))
+        return f"m{len(self.delivered)}"
 
 
 @pytest.fixture
@@ -47,8 +57,9 @@ def outbox(store: Store) -> list[dict]:
     )
 
 
-def sender(store: Store, platform: Platform, now: datetime = T0) -> Sender:
-    return Sender(store, "tg", platform.deliver, clock=lambda: now, backoff=(5.0, 60.0), max_attempts=3)
+def sender(store: Store, platform: Platform, now: datetime = T0, **options) -> Sender:
+    retry = Retry(backoff=(5.0, 60.0), max_attempts=3)
+    return Sender(store, "tg", platform.deliver, clock=lambda: now, retry=retry, **options)
 
 
 async def test_sent_rows_are_marked_and_not_sent_again(store):
@@ -60,18 +71,25 @@ async def test_sent_rows_are_marked_and_not_sent_again(store):
     assert [(row["status"], row["reply"]) for row in outbox(store)] == [("sent", None), ("sent", None)], (
         "the text is gone once delivered"
     )
+    refs = store.call(lambda tx: [r[0] for r in tx.db.execute("SELECT platform_ref FROM outbox ORDER BY id")])
+    assert refs == ["m1", "m2"], "the platform's message id is kept (to edit or delete it later)"
 
 
-async def test_a_transient_failure_is_retried_after_the_platforms_retry_after(store):
+async def test_a_429_waits_its_retry_after_without_counting_an_attempt(store):
     platform = Platform()
-    platform.failures["một"] = [TransientError("429 too many requests", retry_after=30)]
+    platform.failures["một"] = [RateLimited("Too Many Requests: retry after 30", 30)] * 10
     queue(store, "a", "một")
     assert await sender(store, platform).drain() == 0
     (row,) = outbox(store)
-    assert (row["status"], row["attempts"], row["error"]) == ("pending", 1, "429 too many requests")
+    assert (row["status"], row["attempts"]) == ("pending", 0)
+    assert row["error"] == "429 Too Many Requests: retry after 30", "the platform's status and words only"
     assert datetime.fromisoformat(row["next_attempt_at"]) == T0 + timedelta(seconds=30)
     assert await sender(store, platform, T0 + timedelta(seconds=29)).drain() == 0, "not due yet"
-    assert await sender(store, platform, T0 + timedelta(seconds=31)).drain() == 1
+    for ban in range(1, 10):  # a ban renewed nine times: still no attempt counted
+        assert await sender(store, platform, T0 + timedelta(seconds=31 * ban)).drain() == 0
+    (row,) = outbox(store)
+    assert (row["status"], row["attempts"]) == ("pending", 0), "never given up for a 429"
+    assert await sender(store, platform, T0 + timedelta(hours=1)).drain() == 1
 
 
 async def test_backoff_grows_then_the_reply_fails_with_the_reason(store):
@@ -130,8 +148,8 @@ async def test_the_running_sender_wakes_when_told(store):
     platform = Platform()
     arrived = asyncio.Event()
 
-    async def deliver(chat: str, reply: Reply) -> None:
-        await platform.deliver(chat, reply)
+    async def deliver(row: OutboxRow) -> None:
+        await platform.deliver(row)
         arrived.set()
 
     running = Sender(store, "tg", deliver, clock=lambda: T0 + timedelta(days=1))
@@ -170,3 +188,98 @@ async def test_an_unexpected_delivery_error_is_retried_and_the_sender_goes_on(st
     row = next(r for r in outbox(store) if "một" in r["reply"])
     assert (row["status"], row["attempts"]) == ("pending", 1)
     assert "connection reset" in row["error"]
+
+
+class Clock:
+    def __init__(self, now: datetime = T0) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+async def test_a_429_in_one_chat_pauses_only_that_chat(store):
+    platform = Platform()
+    platform.failures["a1"] = [RateLimited("Too Many Requests: retry after 20", 20)]
+    queue(store, "a", "a1", "a2")
+    queue(store, "b", "b1", "b2")
+    clock = Clock()
+    running = Sender(store, "tg", platform.deliver, clock)
+    assert await running.drain() == 2
+    assert platform.delivered == [("b", "b1"), ("b", "b2")], "b flows while a waits"
+    clock.advance(19)
+    assert await running.drain() == 0
+    clock.advance(2)
+    assert await running.drain() == 2
+    assert platform.delivered[2:] == [("a", "a1"), ("a", "a2")], "a's order kept"
+
+
+async def test_429s_from_several_chats_pause_the_whole_channel_until_the_latest_retry_after(store):
+    platform = Platform()
+    for chat, wait in (("a", 20), ("b", 25), ("c", 22)):
+        platform.failures[f"{chat}1"] = [RateLimited(f"retry after {wait}", wait)]
+        queue(store, chat, f"{chat}1")
+    clock = Clock()
+    running = Sender(store, "tg", platform.deliver, clock)
+    assert await running.drain() == 0
+    assert running.paused_until == T0 + timedelta(seconds=25)
+    queue(store, "d", "d1")
+    assert await running.drain() == 0, "a fresh chat waits too: the limit is the bot's"
+    clock.advance(24)
+    assert await running.drain() == 0
+    clock.advance(1)
+    assert await running.drain() == 4
+    assert {chat for chat, _ in platform.delivered} == {"a", "b", "c", "d"}
+    assert [row["attempts"] for row in outbox(store)] == [1, 1, 1, 1], "only the successful send counted"
+
+
+async def test_each_chat_is_paced_by_its_own_not_before_time(store):
+    platform = Platform()
+    queue(store, "a", "a1", "a2")
+    queue(store, "-100", "g1", "g2")
+    clock = Clock()
+    pacing = Pacing(interval=lambda row: 3.0 if row.chat_key.startswith("-") else 1.0)
+    running = Sender(store, "tg", platform.deliver, clock, pacing=pacing)
+    assert await running.drain() == 2, "one each"
+    assert running._next_wake(None, clock.now) == 1.0, "asleep until the private chat may go on"
+    clock.advance(1)
+    assert await running.drain() == 1
+    assert platform.delivered[-1] == ("a", "a2")
+    clock.advance(1)
+    assert await running.drain() == 0, "the group waits 3 s between messages"
+    clock.advance(1)
+    assert await running.drain() == 1
+    assert platform.delivered[-1] == ("-100", "g2")
+
+
+async def test_a_hung_delivery_times_out_and_is_retried(store):
+    calls = []
+
+    async def hangs_once(row: OutboxRow) -> str:
+        calls.append(row.id)
+        if len(calls) == 1:
+            await asyncio.sleep(3600)
+        return "m1"
+
+    queue(store, "a", "một")
+    clock = Clock()
+    running = Sender(store, "tg", hangs_once, clock, retry=Retry(backoff=(5.0,), timeout=0.05))
+    assert await running.drain() == 0
+    (row,) = outbox(store)
+    assert (row["status"], row["attempts"], row["error"]) == ("pending", 1, "no answer within 0.05 s")
+    clock.advance(5)
+    assert await running.drain() == 1
+    assert len(calls) == 2
+
+
+async def test_the_overall_rate_spaces_sends_in_real_time(store):
+    platform = Platform()
+    for chat in "abcdef":
+        queue(store, chat, chat)
+    running = Sender(store, "tg", platform.deliver, pacing=Pacing(per_second=50))
+    started = asyncio.get_running_loop().time()
+    assert await running.drain() == 6
+    assert asyncio.get_running_loop().time() - started >= 5 / 50, "six sends take at least five gaps"

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import SettingsError, load_settings
+from bot.settings import SettingsError, load_settings, setting_names
 
 
 def test_no_configuration_at_all_gives_the_documented_defaults():
@@ -61,9 +61,7 @@ def test_an_https_public_url_makes_cookies_secure_and_loses_its_trailing_slash()
 
 def test_env_example_documents_every_setting():
     example = (Path(__file__).resolve().parents[2] / ".env.example").read_text(encoding="utf-8")
-    from bot.settings import Settings  # noqa: PLC0415
-
-    for name in Settings.model_fields:
+    for name in setting_names():
         assert f"\n{name.upper()}=" in example or f"\n# {name.upper()}=" in example, name
 
 
@@ -73,3 +71,58 @@ def test_a_misspelled_name_is_a_problem_not_silence(tmp_path):
     with pytest.raises(SettingsError) as caught:
         load_settings({"WEB_RATE_PER_MINUTES": "5", "PATH": "/usr/bin", "HOME": "/root"}, env_file=env)
     assert [p.split(":")[0] for p in caught.value.problems] == ["BOT_PROT", "WEB_RATE_PER_MINUTES"]
+
+
+def test_misspellings_are_found_for_every_prefix_the_helper_uses():
+    with pytest.raises(SettingsError) as caught:
+        load_settings(
+            {"TELEGRAM_BOT_TOKN": "x", "OFFICER_ID": "telegram:1", "LOG_LEVELS": "INFO", "TELEPORT": "on"},
+            env_file=None,
+        )
+    assert sorted(p.split(":")[0] for p in caught.value.problems) == [
+        "LOG_LEVELS",
+        "OFFICER_ID",
+        "TELEGRAM_BOT_TOKN",
+    ], "TELEPORT is not one of ours"
+
+
+TOKEN = "123456789:AAH-secret_part_of_the_token_0123"
+
+
+def test_channel_settings_are_grouped_and_secrets_never_print():
+    settings = load_settings(
+        {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_WEBHOOK_SECRET": "s3cret-value", "TELEGRAM_PACING": "off"},
+        env_file=None,
+    )
+    assert settings.telegram.configured
+    assert settings.telegram.bot_token.get_secret_value() == TOKEN
+    assert settings.telegram.pacing is False
+    assert TOKEN not in repr(settings)
+    assert "s3cret-value" not in str(settings)
+    assert sorted(settings.secrets()) == sorted([TOKEN, "s3cret-value"])
+    assert not load_settings({}, env_file=None).telegram.configured
+
+
+def test_a_malformed_token_or_secret_names_the_setting_and_hides_the_value():
+    with pytest.raises(SettingsError) as caught:
+        load_settings(
+            {
+                "TELEGRAM_BOT_TOKEN": "not a token",
+                "TELEGRAM_WEBHOOK_SECRET": "có dấu",
+                "OFFICER_IDS": "12345",
+            },
+            env_file=None,
+        )
+    problems = caught.value.problems
+    assert [p.split(":")[0] for p in problems] == [
+        "OFFICER_IDS",
+        "TELEGRAM_BOT_TOKEN",
+        "TELEGRAM_WEBHOOK_SECRET",
+    ]
+    assert "@BotFather" in problems[1]
+    assert not any("not a token" in p or "có dấu" in p for p in problems), "secret values are not echoed"
+
+
+def test_officers_are_channel_and_user():
+    settings = load_settings({"OFFICER_IDS": "telegram:12345, zalo:abc"}, env_file=None)
+    assert settings.officers == {"telegram:12345", "zalo:abc"}

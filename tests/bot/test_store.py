@@ -64,9 +64,19 @@ def test_state_round_trips(store):
 
 
 def test_inbound_ids_are_claimed_once_per_chat(store):
-    assert store.call(lambda tx: tx.claim_inbound("web", "c1", "m1", AT)) is not None
-    assert store.call(lambda tx: tx.claim_inbound("web", "c1", "m1", AT)) is None
-    assert store.call(lambda tx: tx.claim_inbound("web", "c2", "m1", AT)) is not None
+    assert store.call(lambda tx: tx.claim_inbound("web", "c1", "m1", AT, AT)) is not None
+    assert store.call(lambda tx: tx.claim_inbound("web", "c1", "m1", AT, AT)) is None
+    assert store.call(lambda tx: tx.claim_inbound("web", "c2", "m1", AT, AT)) is not None
+
+
+def test_an_inbound_id_seen_only_before_the_window_is_a_new_message(store):
+    """Telegram picks update ids at random again after a week without updates."""
+    first = store.call(lambda tx: tx.claim_inbound("tg", "c1", "u7", AT, AT))
+    assert store.call(lambda tx: tx.claim_inbound("tg", "c1", "u7", LATER, AT)) is None, "inside the window"
+    week_later = "2026-11-30T01:00:00.000000+00:00"
+    again = store.call(lambda tx: tx.claim_inbound("tg", "c1", "u7", LATER, week_later))
+    assert again == first, "outside the window: claimed again (the same row, its time renewed)"
+    assert store.call(lambda tx: tx.claim_inbound("tg", "c1", "u7", LATER, AT)) is None
 
 
 def test_events_append_as_readable_text(store, tmp_path):
@@ -89,10 +99,10 @@ def test_events_append_as_readable_text(store, tmp_path):
 
 async def test_concurrent_jobs_commit_together_and_a_failing_one_alone(store):
     def fail(tx):
-        tx.claim_inbound("web", "c", "poison", AT)
+        tx.claim_inbound("web", "c", "poison", AT, AT)
         raise RuntimeError("boom")
 
-    jobs = [store.run(lambda tx, i=i: tx.claim_inbound("web", "c", f"m{i}", AT)) for i in range(200)]
+    jobs = [store.run(lambda tx, i=i: tx.claim_inbound("web", "c", f"m{i}", AT, AT)) for i in range(200)]
     results = await asyncio.gather(*jobs, store.run(fail), return_exceptions=True)
     assert sum(isinstance(r, int) for r in results) == 200
     assert isinstance(results[-1], RuntimeError)
@@ -104,7 +114,7 @@ def test_retention_purge_removes_person_rows_and_keeps_events(store):
         tx.save_state("web", "old", "u-old", "{}", AT, LATER)
         tx.save_state("web", "new", "u-new", "{}", LATER, "2027-01-30T01:00:00.000000+00:00")
         tx.remember_person("web", "u-old", "ref-old", "ttcm-to-1", AT)
-        tx.claim_inbound("web", "old", "m1", AT)
+        tx.claim_inbound("web", "old", "m1", AT, AT)
         tx.queue_replies("web", "old", None, [{"text": "x", "buttons": [], "image": None}], AT)
         tx.record_events(
             "web", AT, [{"kind": "village_set", "village": "ttcm-to-1", "person": "ref-old", "data": {}}]
@@ -125,7 +135,7 @@ def test_a_conversation_past_its_own_expiry_goes_with_every_row_of_its_chat(stor
     def fill(tx):
         for chat, expires in (("declined", soon), ("agreed", never)):
             tx.save_state("web", chat, chat, "{}", AT, expires)
-            tx.claim_inbound("web", chat, "m1", AT)
+            tx.claim_inbound("web", chat, "m1", AT, AT)
             tx.queue_replies("web", chat, None, [{"text": "x", "buttons": [], "image": None}], AT)
             tx.dead_letter("web", chat, "error", "payload", AT)
 
@@ -145,7 +155,7 @@ def test_erase_deletes_everything_about_one_person_only(store):
     def fill(tx, chat):
         tx.save_state("web", chat, chat, "{}", AT, LATER)
         tx.remember_person("web", chat, "ref", None, AT)
-        tx.claim_inbound("web", chat, "m1", AT)
+        tx.claim_inbound("web", chat, "m1", AT, AT)
         tx.queue_replies("web", chat, None, [{"text": "x", "buttons": [], "image": None}], AT)
         tx.dead_letter("web", chat, "error", "payload", AT)
 
@@ -196,7 +206,9 @@ async def test_a_job_raising_anything_fails_alone(store):
         raise SystemExit("a bug")
 
     results = await asyncio.gather(
-        store.run(lambda tx: tx.claim_inbound("web", "c", "a", AT)), store.run(exits), return_exceptions=True
+        store.run(lambda tx: tx.claim_inbound("web", "c", "a", AT, AT)),
+        store.run(exits),
+        return_exceptions=True,
     )
     assert isinstance(results[0], int)
     assert isinstance(results[1], RuntimeError)

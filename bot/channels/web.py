@@ -20,9 +20,10 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, ValidationError, field_validator
 
+from bot.channels import Channel
 from bot.conversation import Answer, ConversationService
-from bot.media import image_url
 from bot.rate_limit import RateLimiter
+from bot.rendering import image_path
 from bot.settings import Settings
 from flows import Content, Inbound, Reply
 from flows.places import CODE_PATTERN
@@ -31,7 +32,7 @@ CHANNEL = "web"
 COOKIE = "vneid_helper"
 MAX_TEXT = 1000
 MAX_BODY = 16 * 1024
-STATIC_DIR = Path(__file__).resolve().parent / "static"
+STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 _COOKIE_VALUE = re.compile(r"^[A-Za-z0-9_-]{22,64}$")
 _PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{0,64}$")
 #: A client message id is stored (to answer a retried tap once): it may not hold a number.
@@ -85,7 +86,7 @@ def reply_json(reply: Reply) -> dict[str, Any]:
     return {
         "text": reply.text,
         "buttons": [{"id": b.id, "label": b.label} for b in reply.buttons],
-        "image_url": image_url(reply.image),
+        "image_url": image_path(reply.image),
         "wants_text": reply.wants_text,
     }
 
@@ -105,8 +106,12 @@ async def _no_cache_for_static(request: web.Request, response: web.StreamRespons
         response.headers["Cache-Control"] = "no-cache"
 
 
-class WebChannel:
-    """Routes of the web chat for one deployment."""
+class WebChannel(Channel):
+    """Routes of the web chat for one deployment; it answers in the HTTP response, so it has no
+    outbox and no sender."""
+
+    name = CHANNEL
+    max_body = MAX_BODY
 
     def __init__(self, service: ConversationService, settings: Settings, content: Content) -> None:
         self.service = service
@@ -190,6 +195,8 @@ class WebChannel:
     async def _body(self, request: web.Request) -> ChatRequest:
         try:
             raw = await request.read()
+            if len(raw) > MAX_BODY:  # the application allows more, for other channels' routes
+                raise web.HTTPRequestEntityTooLarge(max_size=MAX_BODY, actual_size=len(raw))
         except web.HTTPRequestEntityTooLarge:
             error = _dumps({"error": self.content.text("web.too_big")})
             raise web.HTTPRequestEntityTooLarge(

@@ -18,8 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.console import PROMPT, chat, qr_text, render
+from bot.channels.console import PROMPT, ConsoleChannel, chat, qr_text, render
 from bot.conversation import ConversationService
+from bot.sender import Sender
 from flows import Reply
 from flows.model import Button
 
@@ -47,7 +48,10 @@ def test_chat_goes_through_the_service_and_is_stored(opened):
     store, content = opened
     out = io.StringIO()
     service = ConversationService(store, content)
-    chat(service, "tester", lines=["xin chào", "2", "3"], out=out)
+    channel = ConsoleChannel(content, out)
+    chat(
+        service, Sender(store, channel.name, channel.deliver), "tester", lines=["xin chào", "2", "3"], out=out
+    )
     printed = out.getvalue()
     assert "Ctrl+D" in printed
     assert "\n  1. Đồng ý" in printed
@@ -67,7 +71,8 @@ def test_chat_prints_replies_left_from_a_crash_first(opened):
         )
     )
     out = io.StringIO()
-    chat(ConversationService(store, content), "tester", lines=[], out=out)
+    channel = ConsoleChannel(content, out)
+    chat(ConversationService(store, content), Sender(store, channel.name, channel.deliver), "tester", [], out)
     assert "Còn sót" in out.getvalue()
 
 

@@ -10,8 +10,8 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import build_app
+from bot.channels.web import COOKIE, render_page
 from bot.settings import load_settings
-from bot.web_channel import COOKIE, render_page
 
 
 async def post(client: TestClient, body: dict | str, **headers: str) -> tuple[int, dict]:

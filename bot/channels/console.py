@@ -1,8 +1,9 @@
 """The help conversation in a terminal: for volunteers' training, for trying content edits, and
 for replaying transcript files in tests.
 
-`chat` goes through the conversation service like every channel (channel "console"), so its sessions
-are stored and logged; `ConsoleSession` runs the pure flow in memory for transcripts and benchmarks.
+`ConsoleChannel` and `chat` go through the conversation service like every channel (channel
+"console"; `bot.app.chat` wires them), so its sessions are stored and logged; `ConsoleSession`
+runs the pure flow in memory for transcripts and benchmarks.
 
 Buttons are printed as a numbered list (exactly what a resident on Zalo sees) and typed answers go
 through the same flow as every other channel; the guide-video QR code is printed as text.
@@ -20,13 +21,15 @@ from typing import TextIO
 
 import qrcode
 
-from bot.conversation import ConversationService
-from bot.sender import Sender
+from bot.channels import Channel
+from bot.conversation import ConversationService, reply_from_dict
+from bot.rendering import numbered, qr_data
+from bot.sender import Pacing, Sender
+from bot.store import OutboxRow
 from flows import Content, FlowEvent, FlowState, Inbound, Reply, handle
 
 CHANNEL = "console"
 PROMPT = "> "
-_QR_IMAGES = {"qr:video": lambda content: content.video_url}
 
 
 def qr_text(data: str) -> str:
@@ -41,14 +44,13 @@ def qr_text(data: str) -> str:
 
 def render(reply: Reply, content: Content, show_qr: bool = True) -> str:
     """A reply as the terminal prints it: text, image, then the options as a numbered list."""
-    lines = [reply.text]
-    if reply.image in _QR_IMAGES:
-        url = _QR_IMAGES[reply.image](content)
-        lines.append(qr_text(url) if show_qr else f"[Mã QR: {url}]")
+    text, _, options = numbered(reply).partition("\n")
+    data = qr_data(reply.image, content, "")
+    if data is not None:
+        text += "\n" + (qr_text(data) if show_qr else f"[Mã QR: {data}]")
     elif reply.image:
-        lines.append(f"[Ảnh: {reply.image.partition(':')[2]}]")
-    lines.extend(f"  {number}. {button.label}" for number, button in enumerate(reply.buttons, 1))
-    return "\n".join(lines)
+        text += f"\n[Ảnh: {reply.image.partition(':')[2]}]"
+    return f"{text}\n{options}" if options else text
 
 
 class ConsoleSession:
@@ -78,8 +80,28 @@ class ConsoleSession:
         return "\n\n".join(render(reply, self.content, self.show_qr) for reply in transition.replies)
 
 
+class ConsoleChannel(Channel):
+    """The terminal as a push channel: delivering a reply is printing it."""
+
+    name = CHANNEL
+    pacing = Pacing()
+
+    def __init__(self, content: Content, out: TextIO = sys.stdout) -> None:
+        self.content = content
+        self.out = out
+
+    async def deliver(self, row: OutboxRow) -> str | None:
+        if "text" in row.reply:  # actions on a platform's messages mean nothing here
+            print(render(reply_from_dict(row.reply), self.content) + "\n", file=self.out, flush=True)
+        return None
+
+
 def chat(
-    service: ConversationService, user: str, lines: Iterable[str] | None = None, out: TextIO = sys.stdout
+    service: ConversationService,
+    sender: Sender,
+    user: str,
+    lines: Iterable[str] | None = None,
+    out: TextIO = sys.stdout,
 ) -> None:
     """Hold a conversation through the conversation service (so it is stored like any channel):
     read a line, answer it, let the sender print what the outbox holds; until the end of input
@@ -93,14 +115,10 @@ def chat(
     the next start.
     """
 
-    async def deliver(_: str, reply: Reply) -> None:
-        print(render(reply, service.content) + "\n", file=out, flush=True)
-
     async def answer(line: str) -> None:
         await service.handle(Inbound(CHANNEL, user, user, text=line.rstrip("\n")))
         await sender.drain()
 
-    sender = Sender(service.store, CHANNEL, deliver)
     print("Trợ lý VNeID trên máy tính. Gõ câu trả lời rồi bấm Enter; Ctrl+D để thoát.\n", file=out)
     if lines is None:
         enable_line_editing()

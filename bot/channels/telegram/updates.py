@@ -1,0 +1,135 @@
+"""A Telegram update (the Bot API's JSON) as an `Inbound`, or nothing when it is not for the flow.
+
+Read from the plain dict rather than through `telegram.Update.de_json`: the flow needs six
+fields, and the full object model costs about 90 µs per update (telegram-notes.md §13), a tenth
+of the whole path. Unknown or partial shapes give None, never an exception.
+
+In a group the helper sees (with Telegram's privacy mode) only commands, mentions and replies to
+it; if it is an admin it sees everything, so plain group chatter is left alone unless it holds
+something that looks like a card or identity number, which the flow then asks to delete.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from flows import Inbound
+from flows.card_number import check_card_number
+
+CHANNEL = "telegram"
+#: What a message carries besides text, as the flow names it.
+_KINDS = (
+    ("photo", "photo"),
+    ("sticker", "sticker"),
+    ("voice", "voice"),
+    ("audio", "voice"),
+    ("video_note", "voice"),
+    ("document", "file"),
+    ("video", "file"),
+    ("location", "location"),
+    ("contact", "other"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Received:
+    """One update for the flow: the `Inbound`, the id it is deduplicated by, and the callback
+    query to answer (a button press) if any."""
+
+    inbound: Inbound
+    update_id: str
+    callback_id: str | None = None
+
+
+def received(update: Any, username: str) -> Received | None:
+    """The update as the flow sees it; None for updates it has nothing to say to (a member
+    joining, an edited message, group chatter not addressed to the helper)."""
+    if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
+        return None
+    update_id = str(update["update_id"])
+    if isinstance(update.get("message"), dict):
+        inbound = _message(update["message"], username)
+        return Received(inbound, update_id) if inbound else None
+    if isinstance(update.get("callback_query"), dict):
+        return _press(update["callback_query"], update_id)
+    return None
+
+
+def _chat(message: dict[str, Any]) -> tuple[str, str] | None:
+    chat = message.get("chat")
+    if not isinstance(chat, dict) or not isinstance(chat.get("id"), int):
+        return None
+    return str(chat["id"]), "private" if chat.get("type") == "private" else "group"
+
+
+def _sender(data: dict[str, Any]) -> str | None:
+    user = data.get("from")
+    return str(user["id"]) if isinstance(user, dict) and isinstance(user.get("id"), int) else None
+
+
+def _when(message: dict[str, Any]) -> datetime | None:
+    date = message.get("date")
+    return datetime.fromtimestamp(date, UTC) if isinstance(date, int) and date > 0 else None
+
+
+def _message(message: dict[str, Any], username: str) -> Inbound | None:
+    chat, user = _chat(message), _sender(message)
+    if chat is None or user is None:
+        return None
+    chat_key, chat_type = chat
+    text = message.get("text")
+    kind = "text" if isinstance(text, str) else next((k for key, k in _KINDS if key in message), "other")
+    text = text if isinstance(text, str) else ""
+    if chat_type == "group":
+        mention = f"@{username}"
+        addressed = (
+            text.startswith("/") or mention.lower() in text.lower() or _replies_to_bot(message, username)
+        )
+        if not addressed and not (text and check_card_number(text).card_like):
+            return None
+        if not text.startswith("/"):
+            text = _without(text, mention)
+    return Inbound(
+        CHANNEL,
+        user,
+        chat_key,
+        text=text.strip() if kind == "text" else "",
+        kind=kind,
+        received_at=_when(message),
+        chat_type=chat_type,
+        message_ref=str(message["message_id"]) if isinstance(message.get("message_id"), int) else None,
+    )
+
+
+def _replies_to_bot(message: dict[str, Any], username: str) -> bool:
+    original = message.get("reply_to_message")
+    if not isinstance(original, dict) or not isinstance(original.get("from"), dict):
+        return False
+    return str(original["from"].get("username", "")).lower() == username.lower()
+
+
+def _without(text: str, mention: str) -> str:
+    """The text with the helper's @name taken out, whatever its case."""
+    at = text.lower().find(mention.lower())
+    return text if at < 0 else (text[:at] + text[at + len(mention) :]).strip()
+
+
+def _press(query: dict[str, Any], update_id: str) -> Received | None:
+    message = query.get("message")
+    data, user = query.get("data"), _sender(query)
+    if not isinstance(message, dict) or not isinstance(data, str) or user is None:
+        return None
+    chat = _chat(message)
+    if chat is None:
+        return None
+    chat_key, chat_type = chat
+    inbound = Inbound(
+        CHANNEL,
+        user,
+        chat_key,
+        choice=data,
+        kind="choice",
+        chat_type=chat_type,
+        message_ref=str(message["message_id"]) if isinstance(message.get("message_id"), int) else None,
+    )
+    return Received(inbound, update_id, str(query.get("id", "")) or None)
