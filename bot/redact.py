@@ -69,12 +69,14 @@ class RedactingFilter(logging.Filter):
 
 
 def setup_logging(level: str) -> None:
-    """Plain lines on stderr; digit runs masked; request URLs of HTTP clients kept out."""
+    """Plain lines on stderr; digit runs and secrets masked; HTTP clients and python-telegram-bot
+    only from WARNING (at DEBUG they log request URLs, which hold the token, and reply texts,
+    which are not kept)."""
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactingFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("httpx", "httpcore"):
+    for noisy in ("httpx", "httpcore", "telegram"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

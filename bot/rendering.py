@@ -38,11 +38,12 @@ def numbered(reply: Reply, links: LinkResolver = lambda _: None, indent: str = "
 
 
 def command_menu(content: Content) -> list[tuple[str, str]]:
-    """The slash commands a platform lists in its menu, with their descriptions: those the flow
-    knows and the office described, in the flow's order."""
-    names = (word.removeprefix("/") for word in SLASH_COMMANDS)
+    """The slash commands a platform lists in its menu, with their descriptions: those the office
+    described (in its order) that the flow knows."""
     return [
-        (name, content.texts[BOT_COMMANDS + name]) for name in names if BOT_COMMANDS + name in content.texts
+        (key.removeprefix(BOT_COMMANDS), text)
+        for key, text in content.texts.items()
+        if key.startswith(BOT_COMMANDS) and "/" + key.removeprefix(BOT_COMMANDS) in SLASH_COMMANDS
     ]
 
 

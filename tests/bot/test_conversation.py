@@ -3,6 +3,8 @@ messages dead-lettered, replies surviving a crash, expiry kept in the database, 
 reply text kept once delivered."""
 
 import asyncio
+import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -218,3 +220,41 @@ async def test_erasing_on_the_web_leaves_no_row_for_that_chat(service):
     await say(service, *TO_MENU, "xoá dữ liệu", "Có, xoá dữ liệu")
     for table in ("conversations", "people", "inbox", "outbox", "dead_letters"):
         assert await rows(service.store, f"SELECT * FROM {table}") == [], table
+
+
+async def test_the_platforms_time_counts_but_never_later_than_now(opened):
+    store, content = opened
+    clock = Clock()
+    service = ConversationService(store, content, clock)
+    earlier, later = T0 - timedelta(hours=5), T0 + timedelta(days=3)
+    await service.handle(replace(message("xin chào", "a"), received_at=earlier))
+    await service.handle(replace(message("xin chào", "b"), received_at=later))
+    at = [datetime.fromisoformat(r["at"]) for r in await rows(store, "SELECT at FROM events ORDER BY id")]
+    assert at[0] == earlier, "a backlog lands in the week it was sent"
+    assert T0 < at[1] < T0 + timedelta(minutes=1), "a platform clock ahead of ours is capped"
+
+
+async def test_the_role_comes_from_the_officer_list_never_from_the_channel(opened, monkeypatch):
+    store, content = opened
+    seen: list[str] = []
+
+    def spy(state, inbound, content, now):
+        seen.append(inbound.role)
+        return real_handle(state, inbound, content, now)
+
+    monkeypatch.setattr(bot.conversation, "handle", spy)
+    service = ConversationService(store, content, Clock(), officers=frozenset({"test:boss"}))
+    await service.handle(message("xin chào", "boss"))
+    await service.handle(replace(message("xin chào", "someone"), role="officer"))
+    assert seen == ["officer", "resident"]
+
+
+async def test_a_pressed_message_loses_its_buttons_and_a_number_is_deleted_first(opened):
+    store, content = opened
+    service = ConversationService(store, content, Clock())
+    await service.handle(Inbound("test", "u", "c", choice="consent:agree", kind="choice", message_ref="41"))
+    await service.handle(Inbound("test", "u", "c", text="DN4010123456789", message_ref="42"))
+    replies = [json.loads(r["reply"]) for r in await rows(store, "SELECT reply FROM outbox ORDER BY id")]
+    actions = [r for r in replies if "action" in r]
+    assert actions == [{"action": "unbutton", "message": "41"}, {"action": "delete", "message": "42"}]
+    assert "action" in replies[0], "the action goes before that turn's replies"

@@ -11,7 +11,7 @@ import sys
 from aiohttp.test_utils import TestClient
 
 import bot.conversation
-from bot.redact import RedactingFilter, mask_numbers, setup_logging
+from bot.redact import RedactingFilter, hide_secrets, mask_numbers, redact, setup_logging
 from flows import handle as real_handle
 
 TYPED = [
@@ -151,3 +151,14 @@ async def test_nothing_read_from_a_card_is_kept_in_the_database_or_its_wal(clien
         lambda tx: [r["data"] for r in tx.db.query("SELECT data FROM events WHERE kind = 'card_checked'")]
     )
     assert set(events) == {'{"valid":true,"reason":"ok"}'}, "the verdict only"
+
+
+def test_registered_secrets_are_masked_whole_and_by_their_part_after_the_colon():
+    token = "987654321:AAF-only_for_this_test_xyz"
+    hide_secrets([token])
+    assert token not in redact(f"POST https://api.telegram.org/bot{token}/sendMessage failed")
+    assert "AAF-only_for_this_test_xyz" not in redact("token part AAF-only_for_this_test_xyz leaked")
+    record = logging.LogRecord("x", logging.ERROR, __file__, 1, "calling %s", (f"/bot{token}/getMe",), None)
+    assert RedactingFilter().filter(record)
+    assert token.partition(":")[2] not in record.getMessage()
+    assert "<secret>" in record.getMessage()

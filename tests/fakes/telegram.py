@@ -59,6 +59,8 @@ class Call:
     params: dict[str, Any]
     at: float
     files: dict[str, int]
+    #: What the fake answered with ("result" of a successful call), None after an error.
+    result: Any = None
 
 
 @dataclass
@@ -225,6 +227,7 @@ class FakeTelegram:
             result = await handler(call)
         except _ApiError as error:
             return _error(error.status, error.description)
+        call.result = result
         return web.json_response({"ok": True, "result": result})
 
     def _message(self, chat_id: int, **content: Any) -> dict[str, Any]:
