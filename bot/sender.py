@@ -30,7 +30,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.conversation import timestamp
 from bot.redact import redact
-from bot.store import OutboxRow, Store
+from bot.store import OutboxRow, Store, Tx
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ MAX_ATTEMPTS = 6
 #: Seconds one delivery may take before it counts as a transient failure.
 DELIVERY_TIMEOUT = 20.0
 #: Deliveries in flight at once (each to a different chat).
-CONCURRENCY = 32
+CONCURRENCY = 64
 #: 429s from this many different chats within `FLOOD_WINDOW` pause the whole channel.
 FLOOD_CHATS = 3
 FLOOD_WINDOW = timedelta(seconds=2)
@@ -149,21 +149,43 @@ class Sender:
 
     async def drain(self) -> int:
         """Sends every reply that may go out now, each chat's in order; returns how many were
-        sent. Never waits for a pause or a chat's pacing: `run` sleeps until then."""
+        sent. Never waits for a pause or a chat's pacing: `run` sleeps until then.
+
+        Each chat with something due gets a worker that sends its replies one after another;
+        the chats' workers run side by side, and a chat whose worker finishes (or a wake: new
+        replies) is looked at again at once, so no chat waits for a slow one."""
         sent = 0
+        busy: dict[asyncio.Task[int], str] = {}
         while True:
             now = self.clock()
-            if self.paused_until is not None and now < self.paused_until:
-                return sent
-            waiting = self._waiting(now)
-            rows = await self.store.run(
-                lambda tx, now=now, waiting=waiting: tx.due_replies(
-                    self.channel, timestamp(now), CONCURRENCY * 4, waiting
+            if self.paused_until is None or now >= self.paused_until:
+                skip = [*self._waiting(now), *busy.values()]
+                rows = await self.store.run(
+                    lambda tx, now=now, skip=skip: tx.due_replies(
+                        self.channel, timestamp(now), CONCURRENCY * 4, skip
+                    )
                 )
-            )
-            if not rows:
+                for row in rows:
+                    busy[asyncio.create_task(self._work(row))] = row.chat_key
+            if not busy:
                 return sent
-            sent += sum(await asyncio.gather(*(self._send(row) for row in rows)))
+            woken = asyncio.create_task(self._wake.wait())
+            done, _ = await asyncio.wait([*busy, woken], return_when=asyncio.FIRST_COMPLETED)
+            if woken in done:
+                self._wake.clear()
+            else:
+                woken.cancel()
+            for task in done - {woken}:
+                del busy[task]
+                sent += task.result()
+
+    async def _work(self, row: OutboxRow | None) -> int:
+        """One chat's replies, in order, until none is due or the chat must wait."""
+        sent = 0
+        while row is not None:
+            delivered, row = await self._send(row)
+            sent += delivered
+        return sent
 
     def _waiting(self, now: datetime) -> list[str]:
         """Chats that must not be sent to yet (their pacing or their own 429); forgets the rest."""
@@ -171,41 +193,48 @@ class Sender:
             del self._not_before[chat]
         return list(self._not_before)
 
-    async def _send(self, row: OutboxRow) -> bool:
+    async def _send(self, row: OutboxRow) -> tuple[bool, OutboxRow | None]:
+        """Delivers `row`; whether it went, and the chat's next reply if it may go at once."""
         async with self._slots:
             if self.paused_until is not None and self.clock() < self.paused_until:
-                return False  # a flood pause began while this row waited for a slot
+                return False, None  # a flood pause began while this row waited for a slot
             await self._rate.wait()
             try:
                 ref = await asyncio.wait_for(self.deliver(row), self.retry.timeout)
             except TimeoutError:
                 await self._retry_or_fail(row, TransientError(f"no answer within {self.retry.timeout:g} s"))
-                return False
+                return False, None
             except RateLimited as error:
                 await self._postpone(row, error)
-                return False
+                return False, None
             except TransientError as error:
                 await self._retry_or_fail(row, error)
-                return False
+                return False, None
             except BlockedError as error:
                 log.info("%s chat opted out: %s", self.channel, redact(str(error)))
                 blocked = redact(f"blocked: {error}")
                 await self.store.run(lambda tx: tx.opt_out(self.channel, row.chat_key, blocked))
-                return False
+                return False, None
             except DeliveryError as error:
                 permanent = redact(f"permanent: {error}")
                 await self.store.run(lambda tx: tx.mark_failed(row.id, permanent))
-                return False
+                return False, None
             except Exception as error:  # a bug or an unexpected library error: retry, never stop
                 log.exception("%s delivery failed unexpectedly; will retry", self.channel)
                 await self._retry_or_fail(row, TransientError(f"unexpected: {type(error).__name__}: {error}"))
-                return False
+                return False, None
             now = self.clock()
             interval = self.pacing.interval(row)
             if interval:
                 self._not_before[row.chat_key] = now + timedelta(seconds=interval)
-            await self.store.run(lambda tx: tx.mark_sent(row.id, timestamp(now), ref))
-            return True
+                await self.store.run(lambda tx: tx.mark_sent(row.id, timestamp(now), ref))
+                return True, None
+
+            def sent_then_next(tx: Tx) -> OutboxRow | None:
+                tx.mark_sent(row.id, timestamp(now), ref)
+                return tx.next_reply(self.channel, row.chat_key, timestamp(now))
+
+            return True, await self.store.run(sent_then_next)
 
     async def _postpone(self, row: OutboxRow, error: RateLimited) -> None:
         """That chat waits until `retry_after`; several chats limited at once pause the channel.

@@ -160,6 +160,17 @@ class Tx:
         ).fetchall()
         return [OutboxRow(r[0], r[1], r[2], json.loads(r[3]), r[4]) for r in rows]
 
+    def next_reply(self, channel: str, chat_key: str, now: str) -> OutboxRow | None:
+        """The chat's oldest undelivered reply, if it is due now."""
+        row = self.db.execute(
+            "SELECT id, channel, chat_key, reply, attempts, next_attempt_at FROM outbox "
+            "WHERE channel = ? AND chat_key = ? AND status = 'pending' ORDER BY id LIMIT 1",
+            [channel, chat_key],
+        ).fetchone()
+        if row is None or row[5] > now:
+            return None
+        return OutboxRow(row[0], row[1], row[2], json.loads(row[3]), row[4])
+
     def next_due(self, channel: str) -> str | None:
         """When the next reply of `channel` may go out (only chats' oldest replies count)."""
         row = self.db.execute(

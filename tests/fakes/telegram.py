@@ -17,7 +17,7 @@ from http import HTTPStatus
 from json import JSONDecodeError, dumps, loads
 from typing import Any
 
-from aiohttp import web
+from aiohttp import ClientSession, web
 
 TOKEN = "123456:TEST-token-abcdefghijklmnopqrstuvwxyz"
 USERNAME = "xa_test_bot"
@@ -26,6 +26,9 @@ BOT_NAME = "Trợ lý"
 #: The sender of group messages built without an explicit `user_id`.
 GROUP_MEMBER_ID = 1001
 GROUP_TITLE = "Nhóm thử"
+
+#: The header Telegram sends a webhook's secret in.
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 #: Fields python-telegram-bot sends JSON-encoded inside a form; decoded so tests can compare objects.
 JSON_FIELDS = frozenset({"reply_markup", "commands", "allowed_updates", "scope", "parameters"})
@@ -110,6 +113,8 @@ class FakeTelegram:
         self.webhook: dict[str, Any] | None = None
         self.commands: list[dict] | None = None
         self.admin_chats: set[str] = set()
+        #: Called with each call the fake answered successfully, once its `result` is set.
+        self.listeners: list[Callable[[Call], None]] = []
         self._faults: list[Fault] = []
         self._updates: list[dict[str, Any]] = []
         self._update_queued = asyncio.Event()
@@ -189,6 +194,22 @@ class FakeTelegram:
     def clear_faults(self) -> None:
         self._faults.clear()
 
+    async def post_update(
+        self, session: ClientSession, url: str, update: dict[str, Any], secret: str | None
+    ) -> int:
+        """Delivers `update` to a webhook as Telegram does and returns the answer's status. A
+        method named in a 200 answer (`{"method": "answerCallbackQuery", ...}`) is then run and
+        recorded as if the bot had called it, as Telegram runs it (no request of its own)."""
+        headers = {SECRET_HEADER: secret} if secret is not None else {}
+        async with session.post(url, json=update, headers=headers) as response:
+            status = response.status
+            answer = await response.json() if response.content_type == "application/json" else None
+        if status == 200 and isinstance(answer, dict) and isinstance(answer.get("method"), str):
+            params = {name: _normalise(name, value) for name, value in answer.items() if name != "method"}
+            call = Call(method=answer["method"], params=params, at=time.monotonic(), files={})
+            await self._answer(call, self.token)
+        return status
+
     def queue_update(self, update: dict[str, Any]) -> int:
         """Hand an update to the next getUpdates (waking a waiting long poll); returns its id."""
         update.setdefault("update_id", next(_update_ids))
@@ -210,8 +231,12 @@ class FakeTelegram:
         arrived = time.monotonic()
         params, files = await _read_params(request)
         call = Call(method=request.match_info["method"], params=params, at=arrived, files=files)
+        return await self._answer(call, request.match_info["token"])
+
+    async def _answer(self, call: Call, token: str) -> web.Response:
+        """Records `call` and answers it, through its faults, as the Bot API would."""
         self.calls.append(call)
-        if request.match_info["token"] != self.token:
+        if token != self.token:
             return _error(401, "Unauthorized")
         fault = next((fault for fault in self._faults if fault.matches(call)), None)
         if fault is not None:
@@ -228,6 +253,8 @@ class FakeTelegram:
         except _ApiError as error:
             return _error(error.status, error.description)
         call.result = result
+        for listener in self.listeners:
+            listener(call)
         return web.json_response({"ok": True, "result": result})
 
     def _message(self, chat_id: int, **content: Any) -> dict[str, Any]:

@@ -7,6 +7,8 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import aiohttp
+import aiohttp.test_utils
+import aiohttp.web
 import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Conflict, InvalidToken, RetryAfter, TimedOut
@@ -156,3 +158,29 @@ async def test_wait_for_says_what_it_waited_for(fake):
 
     with pytest.raises(AssertionError, match=r"nothing_sent still false after 0\.05 s; last calls: none"):
         await fake.wait_for(nothing_sent, timeout=0.05)
+
+
+async def test_a_method_in_a_webhook_answer_is_run_and_recorded(fake):
+    """Telegram runs the method a webhook answers with; the fake records it as a call."""
+    answers = iter([{"method": "answerCallbackQuery", "callback_query_id": "77"}, None])
+
+    async def webhook(request: aiohttp.web.Request) -> aiohttp.web.Response:
+        assert request.headers["X-Telegram-Bot-Api-Secret-Token"] == "s3cret"
+        answer = next(answers)
+        return aiohttp.web.json_response(answer) if answer else aiohttp.web.Response(text="ok")
+
+    app = aiohttp.web.Application()
+    app.router.add_post("/hook", webhook)
+    server = aiohttp.test_utils.TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        async with aiohttp.ClientSession() as session:
+            url = str(server.make_url("/hook"))
+            press, text = callback_update(9, "x", message_id=1), message_update(9, "hi")
+            assert await fake.post_update(session, url, press, "s3cret") == 200
+            assert await fake.post_update(session, url, text, "s3cret") == 200
+    finally:
+        await server.close()
+    ran = fake.calls_of("answerCallbackQuery")
+    assert [call.params for call in ran] == [{"callback_query_id": "77"}]
+    assert ran[0].result is True

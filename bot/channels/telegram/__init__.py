@@ -7,7 +7,8 @@ outbox and the shared sender, paced to Telegram's limits (30 messages/s, 1/s per
 20/min per group).
 
 Rendering: options become inline keyboards (callback data = the flow's button id); a press is
-answered at once and the keyboard it came from is removed, so old buttons cannot be pressed twice;
+answered at once (by webhook, in the answer to Telegram's POST itself, which saves a call) and
+the keyboard it came from is removed, so old buttons cannot be pressed twice;
 QR codes go out as uploaded photos; long text is split at paragraph breaks. A message that held
 a card or identity number is deleted after the check (bots may delete incoming messages in
 private chats, and in groups where they are admins).
@@ -22,21 +23,13 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
-from telegram import (
-    Bot,
-    BotCommand,
-    BotCommandScopeAllGroupChats,
-    BotCommandScopeAllPrivateChats,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    Message,
-)
+from telegram import Bot, BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
 from telegram.constants import MessageLimit
 from telegram.error import NetworkError, TelegramError
 
 from bot.channels import Channel, ChannelError
-from bot.channels.telegram.transport import READ_TIMEOUT, AiohttpRequest, TelegramHTTPError
-from bot.channels.telegram.updates import CHANNEL, received
+from bot.channels.telegram.transport import READ_TIMEOUT, AiohttpRequest, BotApi, TelegramHTTPError
+from bot.channels.telegram.updates import CHANNEL, Received, received
 from bot.conversation import ConversationService, reply_from_dict
 from bot.rendering import command_menu, image_png, split_text
 from bot.sender import BlockedError, DeliveryError, Pacing, PermanentError, RateLimited, TransientError
@@ -116,6 +109,7 @@ class TelegramChannel(Channel):
         self.username = ""
         self._session: aiohttp.ClientSession | None = None
         self._bot: Bot | None = None
+        self._api: BotApi | None = None
         self._chores: set[asyncio.Task[Any]] = set()
 
     @property
@@ -123,6 +117,12 @@ class TelegramChannel(Channel):
         if self._bot is None:
             raise RuntimeError("the Telegram channel has not started")
         return self._bot
+
+    @property
+    def api(self) -> BotApi:
+        if self._api is None:
+            raise RuntimeError("the Telegram channel has not started")
+        return self._api
 
     def setup(self, app: web.Application) -> None:
         if self.webhook_url:
@@ -140,6 +140,7 @@ class TelegramChannel(Channel):
             request=AiohttpRequest(self._session),
             get_updates_request=AiohttpRequest(self._session, READ_TIMEOUT + POLL_SECONDS),
         )
+        self._api = BotApi(self._session, self.settings.api_base, token)
         try:
             await self._bot.initialize()
         except TelegramHTTPError as error:
@@ -192,7 +193,7 @@ class TelegramChannel(Channel):
             await self._bot.shutdown()
         if self._session is not None:
             await self._session.close()
-        self._bot = self._session = None
+        self._bot = self._session = self._api = None
 
     # --- receiving -----------------------------------------------------------------------------
 
@@ -209,18 +210,20 @@ class TelegramChannel(Channel):
             update = json.loads(raw)
         except ValueError:
             return web.Response(status=400, text="not JSON")
-        await self.receive(update)
+        got = await self.receive(update)
+        if got is not None and got.callback_id:
+            # Telegram runs a method given in the answer to its POST: the press is answered
+            # without a call of our own (its outcome is not reported, and none is needed).
+            return web.json_response({"method": "answerCallbackQuery", "callback_query_id": got.callback_id})
         return web.Response(text="ok")
 
-    async def receive(self, update: Any) -> None:
-        """One update through the service (committed when this returns); a press is answered at
-        once, so the person's button stops spinning whatever the outbox holds."""
+    async def receive(self, update: Any) -> Received | None:
+        """One update through the service, committed when this returns; what it was for the
+        flow, or None when it was nothing to answer."""
         got = received(update, self.username)
-        if got is None:
-            return
-        if got.callback_id:
-            self._chore(self.bot.answer_callback_query(got.callback_id))
-        await self.service.handle(got.inbound, f"u{got.update_id}")
+        if got is not None:
+            await self.service.handle(got.inbound, f"u{got.update_id}")
+        return got
 
     def _chore(self, call: Awaitable[Any]) -> None:
         """A call whose failure changes nothing for the conversation (answering a press)."""
@@ -247,7 +250,9 @@ class TelegramChannel(Channel):
                     offset=offset, timeout=POLL_SECONDS, allowed_updates=ALLOWED_UPDATES
                 )
                 for update in updates:
-                    await self.receive(update.to_dict())
+                    got = await self.receive(update.to_dict())
+                    if got is not None and got.callback_id:
+                        self._chore(self.api.call("answerCallbackQuery", callback_query_id=got.callback_id))
                     offset = update.update_id + 1
                 failures = 0
             except TelegramHTTPError as error:
@@ -276,39 +281,41 @@ class TelegramChannel(Channel):
             if mapped is None:
                 return None
             raise mapped from None
-        return str(sent.message_id)
+        return str(sent["message_id"])
 
     async def _act(self, chat: str, action: dict[str, Any]) -> None:
         message = int(action["message"])
         if action["action"] == "delete":
-            await self.bot.delete_message(chat, message)
+            await self.api.call("deleteMessage", chat_id=chat, message_id=message)
         elif action["action"] == "unbutton":
-            await self.bot.edit_message_reply_markup(chat, message, reply_markup=None)
+            await self.api.call("editMessageReplyMarkup", chat_id=chat, message_id=message)
 
-    async def _send(self, chat: str, reply: Reply) -> Message:
+    async def _send(self, chat: str, reply: Reply) -> dict[str, Any]:
+        """The reply's messages; the last one (which carries the buttons) is returned."""
         markup = self._keyboard(reply.buttons)
         png = image_png(reply.image, self.content, self.base_url)
         if png is not None and len(reply.text) <= MessageLimit.CAPTION_LENGTH:
-            return await self.bot.send_photo(chat, png, caption=reply.text, reply_markup=markup)
+            return await self.api.call(
+                "sendPhoto", {"photo": png}, chat_id=chat, caption=reply.text, **markup
+            )
         if png is not None:
-            await self.bot.send_photo(chat, png)
+            await self.api.call("sendPhoto", {"photo": png}, chat_id=chat)
         *first, last = split_text(reply.text, MessageLimit.MAX_TEXT_LENGTH)
         for piece in first:
-            await self.bot.send_message(chat, piece)
-        return await self.bot.send_message(chat, last, reply_markup=markup)
+            await self.api.call("sendMessage", chat_id=chat, text=piece)
+        return await self.api.call("sendMessage", chat_id=chat, text=last, **markup)
 
-    def _keyboard(self, buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
+    def _keyboard(self, buttons: tuple[Button, ...]) -> dict[str, Any]:
         """One button per row: long Vietnamese labels stay readable on a small phone."""
         if not buttons:
-            return None
-        rows = [[self._button(button)] for button in buttons]
-        return InlineKeyboardMarkup(rows)
+            return {}
+        return {"reply_markup": {"inline_keyboard": [[self._button(button)] for button in buttons]}}
 
-    def _button(self, button: Button) -> InlineKeyboardButton:
+    def _button(self, button: Button) -> dict[str, str]:
         url = self.link(button.link) if button.link else None
         if url:
-            return InlineKeyboardButton(button.label, url=url)
-        return InlineKeyboardButton(button.label, callback_data=button.id)
+            return {"text": button.label, "url": url}
+        return {"text": button.label, "callback_data": button.id}
 
     def link(self, link: str) -> str | None:
         """ "start:<payload>" -> the deep link that opens a private chat with the helper."""

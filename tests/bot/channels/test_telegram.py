@@ -57,11 +57,9 @@ class Helper:
     clock: Clock
 
     async def post(self, update: dict[str, Any], secret: str | None = SECRET) -> int:
-        headers = {SECRET_HEADER: secret} if secret is not None else {}
         async with ClientSession() as session:
             url = str(self.server.make_url(WEBHOOK_PATH))
-            async with session.post(url, json=update, headers=headers) as response:
-                return response.status
+            return await self.fake.post_update(session, url, update, secret)
 
     async def settle(self, timeout: float = 10.0) -> None:
         """Until nothing is left to deliver."""
