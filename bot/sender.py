@@ -2,8 +2,9 @@
 
 A row is marked sent only after the platform confirmed it, so a crash between commit and send
 leaves it in the outbox and the next start sends it (at-least-once, as the platforms allow).
-Replies of one chat keep their order: the store hands out only each chat's oldest row, and a
-chat never has two sends in flight. Different chats are sent to concurrently.
+Replies of one chat keep their order: the store hands out each chat's due rows in order, one
+worker per chat sends them one after another, and records what went in one write (with the
+chat's next rows read in the same job). Different chats are sent to concurrently.
 
 Platform limits are obeyed, not fought:
 - a 429 ("retry after N s") pauses that chat until then, while other chats keep flowing; when
@@ -27,6 +28,8 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import Any
 
 from bot.conversation import timestamp
 from bot.redact import redact
@@ -74,6 +77,14 @@ class PermanentError(DeliveryError):
 
 class BlockedError(DeliveryError):
     """The person blocked the helper or left: an opt-out."""
+
+
+#: A write that records a delivery's outcome, run with the next write of the chat's worker.
+_Job = Callable[[Tx], None]
+
+
+def _nothing(_: Tx) -> None:
+    """The outcome of a row not tried (a pause, or the chat's pacing): nothing to record."""
 
 
 #: Delivers one outbox row (a reply, or an action such as deleting a message); returns the
@@ -160,13 +171,13 @@ class Sender:
             now = self.clock()
             if self.paused_until is None or now >= self.paused_until:
                 skip = [*self._waiting(now), *busy.values()]
-                rows = await self.store.run(
+                batches = await self.store.run(
                     lambda tx, now=now, skip=skip: tx.due_replies(
                         self.channel, timestamp(now), CONCURRENCY * 4, skip
                     )
                 )
-                for row in rows:
-                    busy[asyncio.create_task(self._work(row))] = row.chat_key
+                for batch in batches:
+                    busy[asyncio.create_task(self._work(batch))] = batch[0].chat_key
             if not busy:
                 return sent
             woken = asyncio.create_task(self._wake.wait())
@@ -179,22 +190,51 @@ class Sender:
                 del busy[task]
                 sent += task.result()
 
-    async def _work(self, row: OutboxRow | None) -> int:
-        """One chat's replies, in order, until none is due or the chat must wait."""
-        sent = 0
-        while row is not None:
-            delivered, row = await self._send(row)
-            sent += delivered
+    async def _work(self, rows: list[OutboxRow]) -> int:
+        """One chat's replies, in order, until none is due or the chat must wait. What went is
+        recorded in one job with what went wrong, if anything, and the chat's next replies are
+        read in the same job."""
+        chat, sent = rows[0].chat_key, 0
+        while rows:
+            delivered: list[tuple[int, str | None]] = []
+            trouble: _Job | None = None
+            for row in rows:
+                went, outcome = await self._attempt(row)
+                if not went:
+                    trouble = outcome or _nothing
+                    break
+                delivered.append((row.id, outcome))
+                interval = self.pacing.interval(row)
+                if interval:  # the rest waits for the chat's next turn
+                    self._not_before[chat] = self.clock() + timedelta(seconds=interval)
+                    trouble = _nothing
+                    break
+            rows = await self.store.run(
+                partial(self._record, chat, delivered, trouble, timestamp(self.clock()))
+            )
+            sent += len(delivered)
         return sent
+
+    def _record(
+        self, chat: str, delivered: list[tuple[int, str | None]], trouble: _Job | None, at: str, tx: Tx
+    ) -> list[OutboxRow]:
+        """What a worker's round delivered and what stopped it; the chat's next replies when
+        nothing did."""
+        tx.mark_sent(delivered, at)
+        if trouble is not None:
+            trouble(tx)
+            return []
+        return tx.chat_replies(self.channel, chat, at)
 
     def _waiting(self, now: datetime) -> list[str]:
         """Chats that must not be sent to yet (their pacing or their own 429); forgets the rest."""
-        for chat in [chat for chat, at in self._not_before.items() if at <= now]:
+        for chat in [chat for chat, until in self._not_before.items() if until <= now]:
             del self._not_before[chat]
         return list(self._not_before)
 
-    async def _send(self, row: OutboxRow) -> tuple[bool, OutboxRow | None]:
-        """Delivers `row`; whether it went, and the chat's next reply if it may go at once."""
+    async def _attempt(self, row: OutboxRow) -> tuple[bool, Any]:
+        """Delivers `row`: (True, the platform's id of the message) when it went, else (False,
+        the job that records why not, or None when it was not tried)."""
         async with self._slots:
             if self.paused_until is not None and self.clock() < self.paused_until:
                 return False, None  # a flood pause began while this row waited for a slot
@@ -202,41 +242,28 @@ class Sender:
             try:
                 ref = await asyncio.wait_for(self.deliver(row), self.retry.timeout)
             except TimeoutError:
-                await self._retry_or_fail(row, TransientError(f"no answer within {self.retry.timeout:g} s"))
-                return False, None
+                return False, self._retry_or_fail(
+                    row, TransientError(f"no answer within {self.retry.timeout:g} s")
+                )
             except RateLimited as error:
-                await self._postpone(row, error)
-                return False, None
+                return False, self._postpone(row, error)
             except TransientError as error:
-                await self._retry_or_fail(row, error)
-                return False, None
+                return False, self._retry_or_fail(row, error)
             except BlockedError as error:
                 log.info("%s chat opted out: %s", self.channel, redact(str(error)))
                 blocked = redact(f"blocked: {error}")
-                await self.store.run(lambda tx: tx.opt_out(self.channel, row.chat_key, blocked))
-                return False, None
+                return False, lambda tx: tx.opt_out(self.channel, row.chat_key, blocked)
             except DeliveryError as error:
                 permanent = redact(f"permanent: {error}")
-                await self.store.run(lambda tx: tx.mark_failed(row.id, permanent))
-                return False, None
+                return False, lambda tx: tx.mark_failed(row.id, permanent)
             except Exception as error:  # a bug or an unexpected library error: retry, never stop
                 log.exception("%s delivery failed unexpectedly; will retry", self.channel)
-                await self._retry_or_fail(row, TransientError(f"unexpected: {type(error).__name__}: {error}"))
-                return False, None
-            now = self.clock()
-            interval = self.pacing.interval(row)
-            if interval:
-                self._not_before[row.chat_key] = now + timedelta(seconds=interval)
-                await self.store.run(lambda tx: tx.mark_sent(row.id, timestamp(now), ref))
-                return True, None
+                return False, self._retry_or_fail(
+                    row, TransientError(f"unexpected: {type(error).__name__}: {error}")
+                )
+            return True, ref
 
-            def sent_then_next(tx: Tx) -> OutboxRow | None:
-                tx.mark_sent(row.id, timestamp(now), ref)
-                return tx.next_reply(self.channel, row.chat_key, timestamp(now))
-
-            return True, await self.store.run(sent_then_next)
-
-    async def _postpone(self, row: OutboxRow, error: RateLimited) -> None:
+    def _postpone(self, row: OutboxRow, error: RateLimited) -> _Job:
         """That chat waits until `retry_after`; several chats limited at once pause the channel.
         The row keeps its attempts: a ban, however long, loses nothing."""
         now = self.clock()
@@ -252,19 +279,18 @@ class Sender:
                 log.warning("%s: rate limited in several chats; pausing until %s", self.channel, latest)
                 self.paused_until = latest
         reason = redact(str(error))
-        await self.store.run(lambda tx: tx.postpone(row.id, timestamp(until), reason))
+        return lambda tx: tx.postpone(row.id, timestamp(until), reason)
 
-    async def _retry_or_fail(self, row: OutboxRow, error: TransientError) -> None:
+    def _retry_or_fail(self, row: OutboxRow, error: TransientError) -> _Job:
         attempt = row.attempts + 1
         if attempt >= self.retry.max_attempts:
             reason = redact(f"gave up after {attempt} attempts: {error}")
-            await self.store.run(lambda tx: tx.mark_failed(row.id, reason))
-            return
+            return lambda tx: tx.mark_failed(row.id, reason)
         backoff = self.retry.backoff
         delay = backoff[min(attempt - 1, len(backoff) - 1)]
         next_at = timestamp(self.clock() + timedelta(seconds=delay))
         reason = redact(str(error))
-        await self.store.run(lambda tx: tx.mark_retry(row.id, next_at, reason))
+        return lambda tx: tx.mark_retry(row.id, next_at, reason)
 
     def _next_wake(self, due: str | None, now: datetime) -> float | None:
         """Seconds until something may be sendable: the stored next attempt, a chat's pacing, or

@@ -8,7 +8,7 @@ phone number.
 
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -147,29 +147,37 @@ class Tx:
 
     def due_replies(
         self, channel: str, now: str, limit: int = 50, waiting: Iterable[str] = ()
-    ) -> list[OutboxRow]:
-        """Replies due now, at most one per chat (its oldest): a chat's replies leave in order,
-        and one waiting for a retry holds back the rest of its chat. Chats in `waiting` (paced,
-        or paused by the platform) are left out, so they never crowd out the others."""
+    ) -> list[list[OutboxRow]]:
+        """Replies due now, per chat (at most `limit` chats), each chat's in order: its oldest
+        pending row and those after it that are due too. A row waiting for a retry holds back
+        the rest of its chat. Chats in `waiting` (paced, or paused by the platform) are left out,
+        so they never crowd out the others."""
         waiting = list(waiting)
         skip = f"AND chat_key NOT IN ({', '.join('?' * len(waiting))}) " if waiting else ""
-        rows = self.db.execute(
-            f"SELECT id, channel, chat_key, reply, attempts FROM outbox o WHERE {self._HEAD} "
+        heads = self.db.execute(
+            f"SELECT chat_key FROM outbox o WHERE {self._HEAD} "
             f"AND next_attempt_at <= ? {skip}ORDER BY id LIMIT ?",
             [channel, now, *waiting, limit],
         ).fetchall()
-        return [OutboxRow(r[0], r[1], r[2], json.loads(r[3]), r[4]) for r in rows]
-
-    def next_reply(self, channel: str, chat_key: str, now: str) -> OutboxRow | None:
-        """The chat's oldest undelivered reply, if it is due now."""
-        row = self.db.execute(
+        chats = [head[0] for head in heads]
+        if not chats:
+            return []
+        rows = self.db.execute(
             "SELECT id, channel, chat_key, reply, attempts, next_attempt_at FROM outbox "
-            "WHERE channel = ? AND chat_key = ? AND status = 'pending' ORDER BY id LIMIT 1",
+            f"WHERE channel = ? AND status = 'pending' AND chat_key IN ({', '.join('?' * len(chats))}) "
+            "ORDER BY id",
+            [channel, *chats],
+        ).fetchall()
+        return [batch for chat in chats if (batch := _leading_due([r for r in rows if r[2] == chat], now))]
+
+    def chat_replies(self, channel: str, chat_key: str, now: str) -> list[OutboxRow]:
+        """One chat's replies due now, in order (as `due_replies` gives them)."""
+        rows = self.db.execute(
+            "SELECT id, channel, chat_key, reply, attempts, next_attempt_at FROM outbox "
+            "WHERE channel = ? AND chat_key = ? AND status = 'pending' ORDER BY id",
             [channel, chat_key],
-        ).fetchone()
-        if row is None or row[5] > now:
-            return None
-        return OutboxRow(row[0], row[1], row[2], json.loads(row[3]), row[4])
+        ).fetchall()
+        return _leading_due(rows, now)
 
     def next_due(self, channel: str) -> str | None:
         """When the next reply of `channel` may go out (only chats' oldest replies count)."""
@@ -178,13 +186,13 @@ class Tx:
         ).fetchone()
         return row[0] if row else None
 
-    def mark_sent(self, row_id: int, at: str, platform_ref: str | None = None) -> None:
-        """Delivered: the text is not kept; the platform's id of the message is (to edit or
-        delete it later)."""
-        self.db.execute(
+    def mark_sent(self, sent: Iterable[tuple[int, str | None]], at: str) -> None:
+        """Delivered, as (row id, the platform's id of the message): the text is not kept; the
+        platform's id is (to edit or delete the message later)."""
+        self.db.conn.executemany(
             "UPDATE outbox SET status = 'sent', reply = NULL, sent_at = ?, attempts = attempts + 1, "
             "platform_ref = ? WHERE id = ?",
-            [at, platform_ref, row_id],
+            [(at, platform_ref, row_id) for row_id, platform_ref in sent],
         )
 
     def postpone(self, row_id: int, next_at: str, error: str) -> None:
@@ -257,3 +265,14 @@ class Tx:
 
     def count(self, table: str) -> int:
         return self.db[table].count
+
+
+def _leading_due(rows: Sequence[Sequence[Any]], now: str) -> list[OutboxRow]:
+    """The rows (id, channel, chat_key, reply, attempts, next_attempt_at), in order, up to the
+    first that is not due yet."""
+    due = []
+    for row in rows:
+        if row[5] > now:
+            break
+        due.append(OutboxRow(row[0], row[1], row[2], json.loads(row[3]), row[4]))
+    return due
