@@ -1,34 +1,38 @@
-"""Telegram webhook benchmark: the helper's own server next to a python-telegram-bot baseline.
+"""Telegram webhook benchmark: the helper next to a python-telegram-bot baseline and the HTTP floor.
 
 Why: on Telegram a person waits for the whole round trip: the webhook POST, the conversation step
-made durable, then the bot's own calls back to the Bot API (answerCallbackQuery, sendMessage). This
-measures that loop end to end against a fake Bot API (`tests/fakes/telegram.py`), run in this process
-on 127.0.0.1, so nothing reaches the network.
+made durable, then the bot's own calls back to the Bot API (remove the old keyboard, send the next
+question; a press is answered in the webhook's answer). This measures that loop end to end against
+a fake Bot API (`tests/fakes/telegram.py`), run in this process on 127.0.0.1, so nothing reaches
+the network.
 
 * Targets, each a subprocess on a free 127.0.0.1 port, pinned to its own core when there are two:
-  `baseline` is `bench/telegram_baseline.py` (the same conversation written the customary way:
-  ConversationHandler, PicklePersistence, one update at a time); `helper` is `python -m bot serve`
-  with a temporary database and Telegram's per-chat pacing switched off (`TELEGRAM_PACING=off`), so
-  the figure is the server's speed, not the platform's send limits. A target counts as started when
-  its webhook refuses a wrong secret (401 or 403), and, for the baseline, once it called getMe.
+  `floor` is `bench/telegram_floor.py` (the same HTTP per update and nothing else: no flow, no
+  database; the ceiling for this machine); `baseline` is `bench/telegram_baseline.py` (the same
+  conversation written the customary way: ConversationHandler, PicklePersistence, one update at a
+  time); `helper` is `python -m bot serve` with a temporary database and Telegram's per-chat
+  pacing switched off (`TELEGRAM_PACING=off`), so the figure is the server's speed, not the
+  platform's send limits. A target counts as started when its webhook refuses a wrong secret (401
+  or 403), and, for the baseline, once it called getMe.
 * Workload: for each concurrency level (1, 50, 200), that many simulated private chats at once, each
   in a closed loop over one conversation of 14 updates: `/start v_<village>` and 13 button presses
   that walk consent, the village, the prerequisites and the five steps to the end. A press carries
-  the id of the message whose button it is (the last question the fake received for that chat). After
-  each POST the chat waits until the fake has received the next question (a send with an inline
-  keyboard) for it. Every conversation uses a chat never seen before: the helper remembers a person
-  (a second /start after consent skips consent and the prerequisites), so a reused chat would not
-  walk the same 14 steps.
-* Measured per level: updates/s (answered updates / wall time) and reply latency, from starting the
-  POST to the arrival at the fake of the first new send for that chat (p50, p99). An update counts as
-  an error when it is not answered 200 or its question does not arrive within 5 s; that chat then
-  stops. One unmeasured conversation warms each target up. Each row also shows the CPU the target
-  and this process (load generator and fake together) used, as a share of one core: the driver is
-  plain aiohttp and costs about 400 µs per update, so near 100 % it, not the target, is the limit.
+  the id of the message whose button it is (the last question the fake received for that chat). A
+  method in the webhook's answer is run at the fake, as Telegram runs it. After each POST the chat
+  waits until the fake has received the next question (a send with an inline keyboard) for it.
+  Every conversation uses a chat never seen before: the helper remembers a person (a second /start
+  after consent skips consent and the prerequisites), so a reused chat would not walk the same 14
+  steps.
+* Measured per level: updates/s (answered updates / wall time), reply latency from starting the
+  POST to the arrival at the fake of the first new send for that chat (p50, p99), and Bot API calls
+  per update. An update counts as an error when it is not answered 200 or its question does not
+  arrive within 5 s; that chat then stops. One unmeasured conversation warms each target up. Each
+  row also shows the CPU the target and this process (load generator and fake together) used, as a
+  share of one core: near 100 % for this process, the load generator, not the target, is the limit.
 
 Target: the helper handles >= 1,500 updates/s at 200 concurrent chats without an error; the exit
-status is 1 when it does not (or when it fails to start). `--only baseline|helper` runs one target.
-About a minute for both.
+status is 1 when it does not (or when a target fails to start). `--only floor|baseline|helper`
+runs one target. About two minutes for all three.
 """
 
 import argparse

@@ -144,6 +144,23 @@ async def test_a_failure_holds_back_that_chats_later_replies_only(store):
     assert platform.delivered == [("b", "ba"), ("a", "một"), ("a", "hai")]
 
 
+async def test_a_failure_in_the_middle_of_a_chats_replies_keeps_what_went_before(store):
+    """A chat's due replies go out as one batch; one failing midway leaves the earlier ones
+    marked sent (never sent twice) and itself, with the rest, waiting for its retry."""
+    platform = Platform()
+    platform.failures["hai"] = [TransientError("502 Bad Gateway")]
+    queue(store, "a", "một", "hai", "ba")
+    assert await sender(store, platform).drain() == 1
+    assert [(row["status"], row["attempts"]) for row in outbox(store)] == [
+        ("sent", 1),
+        ("pending", 1),
+        ("pending", 0),
+    ]
+    assert outbox(store)[1]["error"] == "502 Bad Gateway"
+    assert await sender(store, platform, T0 + timedelta(seconds=6)).drain() == 2
+    assert platform.delivered == [("a", "một"), ("a", "hai"), ("a", "ba")]
+
+
 async def test_the_running_sender_wakes_when_told(store):
     platform = Platform()
     arrived = asyncio.Event()
