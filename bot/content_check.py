@@ -10,6 +10,7 @@ characters), it asks at most one question, a message with its options written ou
 walk on the shipped content; the office's edits are checked by these rules, never by wording.
 """
 
+import re
 import unicodedata
 from collections import deque
 from collections.abc import Iterable
@@ -27,6 +28,10 @@ from flows.text import normalize
 
 ZALO_LIMIT = 2000
 LABEL_LIMIT = 40
+#: Bytes a button's id may take: Telegram's limit for callback data (Zalo's is larger).
+BUTTON_ID_LIMIT = 64
+#: What a deep link's start payload may hold (Telegram: at most 64 of these characters).
+START_PAYLOAD = re.compile(r"[A-Za-z0-9_-]{1,64}")
 #: Characters of one turn before its first option: about 14 lines of the web page's 20 px text
 #: on a 360 px wide phone, so the first option is on the same screen as the start of the turn.
 SCREEN_LIMIT = 400
@@ -151,6 +156,11 @@ def reply_problems(replies: Iterable[Reply]) -> list[str]:
             found.add(f"tin nhắn trống hoặc còn chỗ chưa điền trong ngoặc nhọn: {start}…")
         names = [button.id.partition(":")[2] for button in reply.buttons]
         for button in reply.buttons:
+            if len(button.id.encode()) > BUTTON_ID_LIMIT:
+                found.add(f"mã nút dài quá {BUTTON_ID_LIMIT} byte (giới hạn của Telegram): {button.id!r}")
+            link = button.link or ""
+            if link.startswith("start:") and not START_PAYLOAD.fullmatch(link.removeprefix("start:")):
+                found.add(f"liên kết mở trò chuyện chỉ được có chữ không dấu, số, _, -, tối đa 64: {link!r}")
             label = button.label
             if len(label) > LABEL_LIMIT:
                 found.add(f"nhãn nút dài quá {LABEL_LIMIT} ký tự: {label!r}")

@@ -130,6 +130,10 @@ def test_every_text_in_the_content_fits_zalo(live):
         (Reply("Chọn", (Button("q:no", "Không"), Button("q:yes", "Có"))), "phải đứng trước"),
         (Reply("Chọn", (Button("q:yes", "Được"), Button("q:no", "Không"))), "bắt đầu bằng 'Có'"),
         (Reply("Chọn", (Button("q:yes", "Có"), Button("q:no", "Thôi"))), "'Chưa' hoặc 'Không'"),
+        (Reply("Chọn", (Button("faq:" + "ư" * 31, "Một"),)), "mã nút dài quá 64 byte"),
+        (Reply("Chọn", (Button("faq:" + "u" * 60, "Một"),)), None),
+        (Reply("Chọn", (Button("g:open", "Mở", link="start:v_thôn"),)), "chỉ được có chữ không dấu"),
+        (Reply("Chọn", (Button("g:open", "Mở", link="start:v_ttcm-to-3"),)), None),
     ],
 )
 def test_the_reply_rules_catch_what_they_are_for(reply, problem):
