@@ -20,6 +20,7 @@ from bot.channels.console import ConsoleChannel
 from bot.channels.console import chat as console_chat
 from bot.channels.telegram import TelegramChannel
 from bot.channels.web import WebChannel
+from bot.channels.zalo import ZaloChannel
 from bot.conversation import ConversationService, timestamp
 from bot.media import Media
 from bot.redact import hide_secrets
@@ -106,6 +107,8 @@ def channels(settings: Settings, service: ConversationService, content: Content,
     found: list[Channel] = [WebChannel(service, settings, content)]
     if settings.telegram.configured:
         found.append(TelegramChannel(service, settings.telegram, content, base, settings.public_url))
+    if settings.zalo.configured:
+        found.append(ZaloChannel(service, settings.zalo, content, settings.public_url))
     return found
 
 

@@ -43,6 +43,9 @@ def _url(value: str, name: str) -> str:
 _TELEGRAM_TOKEN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
 #: What Telegram allows in a webhook's secret header (Bot API `setWebhook`).
 _WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+_ZALO_TOKEN = re.compile(r"^\d{3,}:\S{6,}$")
+#: Zalo's `setWebhook` takes a secret of 8 to 256 characters; kept to header-safe ones.
+_ZALO_SECRET = re.compile(r"^[A-Za-z0-9_-]{8,256}$")
 _OFFICER = re.compile(r"^[a-z]+:[A-Za-z0-9_.-]{1,64}$")
 
 
@@ -82,8 +85,46 @@ class TelegramSettings(BaseModel):
         return bool(self.bot_token.get_secret_value())
 
 
+class ZaloSettings(BaseModel):
+    """`ZALO_*` (Zalo Bot Platform): the channel starts only when the token is set."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    bot_token: SecretStr = SecretStr("")
+    api_base: str = "https://bot-api.zaloplatforms.com/bot"
+    webhook_secret: SecretStr = SecretStr("")
+    pacing: bool = True
+
+    @field_validator("bot_token")
+    @classmethod
+    def _check_token(cls, value: SecretStr) -> SecretStr:
+        token = value.get_secret_value().strip()
+        if token and not _ZALO_TOKEN.match(token):
+            raise ValueError(
+                "không giống mã bot Zalo (dạng 12345689:abc-xyz, Zalo Bot Creator gửi qua tin nhắn Zalo)"
+            )
+        return SecretStr(token)
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _check_secret(cls, value: SecretStr) -> SecretStr:
+        secret = value.get_secret_value().strip()
+        if secret and not _ZALO_SECRET.match(secret):
+            raise ValueError("từ 8 đến 256 ký tự: chữ không dấu, số, '_' và '-'")
+        return SecretStr(secret)
+
+    @field_validator("api_base")
+    @classmethod
+    def _check_base(cls, value: str) -> str:
+        return _url(value.strip(), "api_base")
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.bot_token.get_secret_value())
+
+
 #: Settings grouped per channel: `TELEGRAM_BOT_TOKEN` is `settings.telegram.bot_token`.
-_GROUPS: dict[str, type[BaseModel]] = {"telegram": TelegramSettings}
+_GROUPS: dict[str, type[BaseModel]] = {"telegram": TelegramSettings, "zalo": ZaloSettings}
 
 
 class Settings(BaseSettings):
@@ -105,6 +146,7 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     officer_ids: str = ""
     telegram: TelegramSettings = TelegramSettings()
+    zalo: ZaloSettings = ZaloSettings()
 
     @classmethod
     def settings_customise_sources(

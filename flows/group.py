@@ -54,9 +54,17 @@ def private_payload(village: str | None) -> str:
 
 
 def _with_private_link(turn: Turn, key: str) -> None:
+    """The message, then the way to a private chat: a button where the platform has one, else
+    how to open the chat by hand."""
+    text = turn.content.text(key)
+    if not turn.inbound.links:
+        how = turn.content.text("group.private_how")
+        turn.replies.append(Reply(f"{text}\n{how}"))
+        return
     link = f"start:{private_payload(turn.state.village)}"
     button = Button("group:private", turn.label("group.private"), link)
-    turn.replies.append(Reply(turn.content.text(key), (button,)))
+    press = turn.content.text("group.private_button")
+    turn.replies.append(Reply(f"{text}\n{press}", (button,)))
 
 
 def _link(turn: Turn, name: str) -> None:

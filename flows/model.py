@@ -84,7 +84,9 @@ class Inbound:
     the helper never asks for a card number); `received_at` is when the platform received the
     message (its own timestamp); `message_ref` is the platform's id of the person's message (or
     of the message whose button was pressed), so that the channel can remove it or its buttons;
-    `role` is set by the service, never by a channel."""
+    `links` is False on a platform that cannot show a button opening a private chat with the
+    helper (Zalo), so a group is told how to reach it instead. `role` is set by the service,
+    never by a channel."""
 
     channel: str
     user_key: str
@@ -97,6 +99,7 @@ class Inbound:
     push: bool = True
     chat_type: ChatType = "private"
     message_ref: str | None = None
+    links: bool = True
     role: Role = "resident"
 
 

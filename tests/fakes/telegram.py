@@ -11,13 +11,12 @@ import asyncio
 import contextlib
 import itertools
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from http import HTTPStatus
 from json import JSONDecodeError, dumps, loads
 from typing import Any
 
 from aiohttp import ClientSession, web
+
+from tests.fakes.platform import ApiError, Call, FakePlatform, Fault, Method
 
 TOKEN = "123456:TEST-token-abcdefghijklmnopqrstuvwxyz"
 USERNAME = "xa_test_bot"
@@ -36,10 +35,6 @@ JSON_FIELDS = frozenset({"reply_markup", "commands", "allowed_updates", "scope",
 #: getUpdates never holds a request longer than this, so stopping a polling bot stays quick.
 LONG_POLL_CAP = 2.0
 
-#: The Bot API accepts multipart uploads up to 50 MB; aiohttp's default limit (1 MiB) would turn a
-#: large photo into a 413 the real platform never sends.
-MAX_UPLOAD = 50 * 1024 * 1024
-
 _DESCRIPTIONS = {
     400: "Bad Request",
     403: "Forbidden: bot was blocked by the user",
@@ -54,72 +49,23 @@ _update_ids = itertools.count(1)
 _callback_ids = itertools.count(1)
 
 
-@dataclass
-class Call:
-    """One request as the fake received it; tests assert on these rather than on logs."""
-
-    method: str
-    params: dict[str, Any]
-    at: float
-    files: dict[str, int]
-    #: What the fake answered with ("result" of a successful call), None after an error.
-    result: Any = None
-
-
-@dataclass
-class Fault:
-    """How to misbehave for matching requests, until used up (`times`) or expired (`until`)."""
-
-    method: str | None
-    chat_id: str | None
-    status: int
-    description: str
-    retry_after: int | None
-    delay: float
-    times: int | None
-    until: float | None
-
-    def matches(self, call: Call) -> bool:
-        if self.times == 0 or (self.until is not None and time.monotonic() > self.until):
-            return False
-        if self.method is not None and self.method.lower() != call.method.lower():
-            return False
-        return self.chat_id is None or self.chat_id == call.params.get("chat_id")
-
-
-class _ApiError(Exception):
-    """A Bot API error answer (`ok: false`) raised by a method handler."""
-
-    def __init__(self, status: int, description: str) -> None:
-        super().__init__(description)
-        self.status = status
-        self.description = description
-
-
-class FakeTelegram:
+class FakeTelegram(FakePlatform):
     """The Bot API for one bot: start it, point a `Bot` at `base_url`, then inspect `calls`.
+    Method names are matched without regard to case, as the Bot API does."""
 
-    Every request that reaches the server is recorded, including those refused for a wrong token or
-    an unknown method, so a test can also check what the code tried. Method names are matched without
-    regard to case, as the Bot API does.
-    """
+    descriptions = _DESCRIPTIONS
 
     def __init__(self, token: str = TOKEN, username: str = USERNAME) -> None:
-        self.token = token
+        super().__init__(token)
         self.username = username
-        self.port = 0
-        self.base_url = ""
-        self.calls: list[Call] = []
         self.webhook: dict[str, Any] | None = None
         self.commands: list[dict] | None = None
         self.admin_chats: set[str] = set()
-        #: Called with each call the fake answered successfully, once its `result` is set.
-        self.listeners: list[Callable[[Call], None]] = []
-        self._faults: list[Fault] = []
         self._updates: list[dict[str, Any]] = []
         self._update_queued = asyncio.Event()
-        self._runner: web.AppRunner | None = None
-        self._methods: dict[str, Callable[[Call], Awaitable[Any]]] = {
+
+    def methods(self) -> dict[str, Method]:
+        return {
             "getme": self._get_me,
             "sendmessage": self._send_message,
             "sendphoto": self._send_photo,
@@ -134,25 +80,20 @@ class FakeTelegram:
             "sendchataction": self._true,
         }
 
-    async def start(self) -> None:
-        app = web.Application(client_max_size=MAX_UPLOAD)
-        app.router.add_post("/bot{token}/{method}", self._handle)
-        app.router.add_get("/bot{token}/{method}", self._handle, allow_head=False)
-        # Cancelling handlers whose client went away lets a hung answer (a long `delay`) end with
-        # the test; a short shutdown timeout keeps `stop` quick while a request is still held.
-        self._runner = web.AppRunner(app, handler_cancellation=True, shutdown_timeout=0.1, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
-        self.port = self._runner.addresses[0][1]
-        self.base_url = f"http://127.0.0.1:{self.port}/bot"
+    def error(self, status: int, description: str, retry_after: int | None = None) -> web.Response:
+        body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
+        if retry_after is not None:
+            body["parameters"] = {"retry_after": retry_after}
+        return web.json_response(body, status=status)
 
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+    def add_fault(self, method: str | None = None, **how: Any) -> Fault:
+        """As `FakePlatform.add_fault`; a 429 says how long to wait in its description too."""
+        if how.get("status") == 429 and not how.get("description") and how.get("retry_after") is not None:
+            how["description"] = f"Too Many Requests: retry after {how['retry_after']}"
+        return super().add_fault(method, **how)
 
-    def calls_of(self, method: str) -> list[Call]:
-        return [call for call in self.calls if call.method.lower() == method.lower()]
+    async def read_params(self, request: web.Request) -> tuple[dict[str, Any], dict[str, int]]:
+        return await _read_params(request)
 
     def sent_to(self, chat_id: str | int) -> list[Call]:
         """What the bot sent to one chat (texts and photos), in arrival order."""
@@ -162,37 +103,6 @@ class FakeTelegram:
             if call.method.lower() in {"sendmessage", "sendphoto"}
             and call.params.get("chat_id") == str(chat_id)
         ]
-
-    def add_fault(
-        self,
-        method: str | None = None,
-        *,
-        chat_id: str | int | None = None,
-        status: int = 0,
-        description: str = "",
-        retry_after: int | None = None,
-        delay: float = 0.0,
-        times: int | None = None,
-        until: float | None = None,
-    ) -> Fault:
-        """Make matching requests fail or stall; the first matching fault added wins."""
-        if status and not description:
-            description = _default_description(status, retry_after)
-        fault = Fault(
-            method=method,
-            chat_id=None if chat_id is None else str(chat_id),
-            status=status,
-            description=description,
-            retry_after=retry_after,
-            delay=delay,
-            times=times,
-            until=until,
-        )
-        self._faults.append(fault)
-        return fault
-
-    def clear_faults(self) -> None:
-        self._faults.clear()
 
     async def post_update(
         self, session: ClientSession, url: str, update: dict[str, Any], secret: str | None
@@ -207,7 +117,7 @@ class FakeTelegram:
         if status == 200 and isinstance(answer, dict) and isinstance(answer.get("method"), str):
             params = {name: _normalise(name, value) for name, value in answer.items() if name != "method"}
             call = Call(method=answer["method"], params=params, at=time.monotonic(), files={})
-            await self._answer(call, self.token)
+            await self.answer(call, self.token)
         return status
 
     def queue_update(self, update: dict[str, Any]) -> int:
@@ -216,46 +126,6 @@ class FakeTelegram:
         self._updates.append(update)
         self._update_queued.set()
         return update["update_id"]
-
-    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
-        """Wait until the code under test, running concurrently, has done something observable."""
-        deadline = time.monotonic() + timeout
-        while not predicate():
-            if time.monotonic() >= deadline:
-                recent = ", ".join(call.method for call in self.calls[-10:]) or "none"
-                name = getattr(predicate, "__qualname__", repr(predicate))
-                raise AssertionError(f"{name} still false after {timeout} s; last calls: {recent}")
-            await asyncio.sleep(0.01)
-
-    async def _handle(self, request: web.Request) -> web.Response:
-        arrived = time.monotonic()
-        params, files = await _read_params(request)
-        call = Call(method=request.match_info["method"], params=params, at=arrived, files=files)
-        return await self._answer(call, request.match_info["token"])
-
-    async def _answer(self, call: Call, token: str) -> web.Response:
-        """Records `call` and answers it, through its faults, as the Bot API would."""
-        self.calls.append(call)
-        if token != self.token:
-            return _error(401, "Unauthorized")
-        fault = next((fault for fault in self._faults if fault.matches(call)), None)
-        if fault is not None:
-            if fault.times is not None:
-                fault.times -= 1
-            await asyncio.sleep(fault.delay)
-            if fault.status:
-                return _error(fault.status, fault.description, fault.retry_after)
-        handler = self._methods.get(call.method.lower())
-        if handler is None:
-            return _error(404, "Not Found: method not found")
-        try:
-            result = await handler(call)
-        except _ApiError as error:
-            return _error(error.status, error.description)
-        call.result = result
-        for listener in self.listeners:
-            listener(call)
-        return web.json_response({"ok": True, "result": result})
 
     def _message(self, chat_id: int, **content: Any) -> dict[str, Any]:
         return {
@@ -278,13 +148,13 @@ class FakeTelegram:
         chat_id = _chat_id(call.params)
         text = call.params.get("text", "")
         if not text.strip():
-            raise _ApiError(400, "Bad Request: message text is empty")
+            raise ApiError(400, "Bad Request: message text is empty")
         return self._message(chat_id, text=text)
 
     async def _send_photo(self, call: Call) -> dict[str, Any]:
         chat_id = _chat_id(call.params)
         if "photo" not in call.files and not call.params.get("photo"):
-            raise _ApiError(400, "Bad Request: there is no photo in the request")
+            raise ApiError(400, "Bad Request: there is no photo in the request")
         content: dict[str, Any] = {"photo": [dict(_PHOTO)]}
         if call.params.get("caption"):
             content["caption"] = call.params["caption"]
@@ -294,7 +164,7 @@ class FakeTelegram:
         chat_id = _chat_id(call.params)
         if chat_id > 0 or str(chat_id) in self.admin_chats:
             return True
-        raise _ApiError(400, "Bad Request: message can't be deleted")
+        raise ApiError(400, "Bad Request: message can't be deleted")
 
     async def _set_webhook(self, call: Call) -> bool:
         self.webhook = dict(call.params)
@@ -320,7 +190,7 @@ class FakeTelegram:
     async def _get_updates(self, call: Call) -> list[dict[str, Any]]:
         """Confirm updates below `offset`, then long-poll (capped) until one is queued."""
         if self.webhook is not None:
-            raise _ApiError(
+            raise ApiError(
                 409,
                 "Conflict: can't use getUpdates method while webhook is active;"
                 " use deleteWebhook to delete the webhook first",
@@ -448,11 +318,11 @@ def _utf16_len(text: str) -> int:
 def _chat_id(params: dict[str, Any]) -> int:
     value = params.get("chat_id", "")
     if not value:
-        raise _ApiError(400, "Bad Request: chat_id is empty")
+        raise ApiError(400, "Bad Request: chat_id is empty")
     try:
         return int(value)
     except ValueError:
-        raise _ApiError(400, "Bad Request: chat not found") from None
+        raise ApiError(400, "Bad Request: chat not found") from None
 
 
 async def _read_params(request: web.Request) -> tuple[dict[str, Any], dict[str, int]]:
@@ -479,16 +349,3 @@ def _normalise(name: str, value: Any) -> Any:
         return value
     # A JSON body carries numbers and booleans; spell them as python-telegram-bot's form does.
     return value if isinstance(value, str) else dumps(value)
-
-
-def _default_description(status: int, retry_after: int | None) -> str:
-    if status == 429:
-        return "Too Many Requests" if retry_after is None else f"Too Many Requests: retry after {retry_after}"
-    return _DESCRIPTIONS.get(status) or HTTPStatus(status).phrase
-
-
-def _error(status: int, description: str, retry_after: int | None = None) -> web.Response:
-    body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
-    if retry_after is not None:
-        body["parameters"] = {"retry_after": retry_after}
-    return web.json_response(body, status=status)
