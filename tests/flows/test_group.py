@@ -67,3 +67,13 @@ def test_anything_else_gets_the_short_help_with_the_private_link(content):
 def test_the_flow_refuses_a_time_without_a_zone(content):
     with pytest.raises(ValueError, match="timezone"):
         handle(None, Inbound("test", "u", "c", text="xin chào"), content, datetime(2026, 12, 1, 8, 0))
+
+
+@pytest.mark.parametrize("text", ["/huongdan", "giúp với", f"số thẻ {CARD}"])
+def test_without_link_buttons_a_group_is_told_how_to_open_the_private_chat(content, text):
+    """On a platform with no button that opens a chat (Zalo), the way there is said in words."""
+    inbound = Inbound("zalo", "42", "g1", text=text, chat_type="group", links=False)
+    first = handle(None, inbound, content, NOW).replies[0]
+    assert first.buttons == ()
+    assert first.text.endswith(content.text("group.private_how"))
+    assert "nút" not in first.text
