@@ -9,13 +9,13 @@ the network.
 The harness (processes, cores, levels, the table) is `bench/webhook_load.py`.
 
 * Targets, each a subprocess on a free 127.0.0.1 port, pinned to its own core when there are two:
-  `floor` is `bench/webhook_floor.py --platform telegram` (the same HTTP per update and nothing else: no flow, no
-  database; the ceiling for this machine); `baseline` is `bench/telegram_baseline.py` (the same
-  conversation written the customary way: ConversationHandler, PicklePersistence, one update at a
-  time); `helper` is `python -m bot serve` with a temporary database and Telegram's per-chat
-  pacing switched off (`TELEGRAM_PACING=off`), so the figure is the server's speed, not the
-  platform's send limits. A target counts as started when its webhook refuses a wrong secret (401
-  or 403), and, for the baseline, once it called getMe.
+  `floor` is `bench/webhook_floor.py --platform telegram` (the same HTTP per update and nothing
+  else: no flow, no database; the ceiling for this machine); `baseline` is
+  `bench/telegram_baseline.py` (the same conversation written the customary way:
+  ConversationHandler, PicklePersistence, one update at a time); `helper` is `python -m bot serve`
+  with a temporary database and Telegram's per-chat pacing switched off (`TELEGRAM_PACING=off`),
+  so the figure is the server's speed, not the platform's send limits. A target counts as started
+  when its webhook refuses a wrong secret (401 or 403), and, for the baseline, once it called getMe.
 * Workload: for each concurrency level (1, 50, 200), that many simulated private chats at once, each
   in a closed loop over one conversation of 14 updates: `/start v_<village>` and 13 button presses
   that walk consent, the village, the prerequisites and the five steps to the end. A press carries
