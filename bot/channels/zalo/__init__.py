@@ -52,6 +52,9 @@ POLL_BACKOFF = (1.0, 2.0, 5.0, 15.0, 30.0, 60.0)
 PER_SECOND, CHAT_GAP = 20.0, 1.0
 #: Seconds to wait after a 429 "quota exceeded" (Zalo gives no retry-after).
 QUOTA_WAIT = 60.0
+#: Seconds sending waits after Zalo rejected the token (it was reset in Bot Creator): until the
+#: helper is restarted with the new one, nothing could be sent anyway, and nothing is lost.
+TOKEN_WAIT = 3600.0
 
 
 def delivery_error(error: ZaloError | ZaloUnreachable) -> DeliveryError:
@@ -60,6 +63,9 @@ def delivery_error(error: ZaloError | ZaloUnreachable) -> DeliveryError:
         return TransientError(str(error))
     if error.status == 429:
         return RateLimited(error.description, QUOTA_WAIT)
+    if error.status == 401:
+        log.critical("zalo: the token was rejected (%s); sending waits: set the new ZALO_BOT_TOKEN", error)
+        return RateLimited(error.description, TOKEN_WAIT, error.status)
     if error.status >= 500 or error.status == 408:
         return TransientError(error.description, error.status)
     return PermanentError(error.description, error.status)
@@ -199,8 +205,9 @@ class ZaloChannel(Channel):
             text = f"{text}\n\n{link}"
         pieces = split_text(text, TEXT_LIMIT)
         sent: Any = None
-        if photo:
+        if photo or len(pieces) > 1:
             await self._typing(chat)
+        if photo:
             caption = {"caption": pieces.pop(0)} if len(pieces) == 1 else {}
             sent = await self.api.call("sendPhoto", chat_id=chat, photo=photo, **caption)
         for piece in pieces:
@@ -216,7 +223,7 @@ class ZaloChannel(Channel):
         return f"{reply.text}\n\n{listed}"
 
     async def _typing(self, chat: str) -> None:
-        """The typing dots while Zalo fetches a photo; best effort."""
+        """The typing dots while Zalo fetches a photo or a long answer arrives; best effort."""
         try:
             await self.api.call("sendChatAction", chat_id=chat, action="typing")
         except (ZaloError, ZaloUnreachable) as error:

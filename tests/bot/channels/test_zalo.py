@@ -268,6 +268,7 @@ async def test_a_long_answer_is_split_on_paragraphs_under_the_limit(helper, tmp_
     assert len(first) <= TEXT_LIMIT
     assert first == "\n\n".join(paragraphs[:4]), "cut at the last paragraph break that fits"
     assert second == paragraphs[4]
+    assert [call.params["action"] for call in helper.fake.calls_of("sendChatAction")] == ["typing"]
 
 
 async def test_the_video_qr_goes_as_a_hosted_url_that_serves_the_png(helper):
@@ -355,6 +356,21 @@ async def test_a_5xx_is_retried_and_a_400_is_not(helper):
     assert len(helper.said(flaky)) == 2
     failed = await helper.rows(f"SELECT status, error FROM outbox WHERE chat_key = '{broken}'")
     assert failed[0] == {"status": "failed", "error": "permanent: 400 Bad Request"}
+
+
+async def test_a_rejected_token_while_sending_pauses_loudly_and_loses_nothing(helper, caplog):
+    chats = [new_chat() for _ in range(3)]
+    helper.fake.add_fault("sendMessage", status=401)
+    for chat in chats:
+        assert await helper.post(text_update(chat, "xin chào")) == 200
+    await helper.fake.wait_for(lambda: len(helper.fake.calls_of("sendMessage")) >= 3)
+    await asyncio.sleep(0.3)
+    tried = len(helper.fake.calls_of("sendMessage"))
+    await asyncio.sleep(0.5)
+    assert len(helper.fake.calls_of("sendMessage")) == tried, "sending waits"
+    assert "the token was rejected" in caplog.text
+    rows = await helper.rows("SELECT status, attempts FROM outbox")
+    assert {(r["status"], r["attempts"]) for r in rows} == {("pending", 0)}, "nothing lost or counted"
 
 
 async def test_in_a_group_a_mention_gets_one_short_pointer_and_a_number_is_never_checked(helper):
