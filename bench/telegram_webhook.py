@@ -88,7 +88,7 @@ async def conversation(driver: Driver, url: str, chat: str, latencies: list[floa
 
 
 def targets(fake: FakeTelegram, secret: str, folder: Path, port: int) -> dict[str, Target]:
-    common = ("--port", str(port), "--api-base", fake.base_url, "--token", TOKEN, "--secret", secret)
+    common = ("--port", str(port), "--api-base", fake.base_url, "--token", TOKEN, f"--secret={secret}")
     baseline = (sys.executable, str(ROOT / "bench" / "telegram_baseline.py"), *common)
     baseline += ("--state", str(folder / "baseline.pickle"))
     floor = (sys.executable, str(ROOT / "bench" / "webhook_floor.py"), "--platform", "telegram", *common)

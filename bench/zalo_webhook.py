@@ -53,7 +53,7 @@ async def conversation(driver: Driver, url: str, chat: str, latencies: list[floa
 
 
 def targets(fake: FakeZalo, secret: str, folder: Path, port: int) -> dict[str, Target]:
-    common = ("--port", str(port), "--api-base", fake.base_url, "--token", TOKEN, "--secret", secret)
+    common = ("--port", str(port), "--api-base", fake.base_url, "--token", TOKEN, f"--secret={secret}")
     floor = (sys.executable, str(ROOT / "bench" / "webhook_floor.py"), "--platform", "zalo", *common)
     helper_env = {
         "BOT_HOST": "127.0.0.1",
