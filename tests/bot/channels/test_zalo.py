@@ -225,6 +225,21 @@ async def test_an_image_a_sticker_and_an_unsupported_event_get_a_text_answer(hel
     assert len(await helper.rows("SELECT * FROM inbox")) == 4
 
 
+async def test_a_photo_or_unsupported_message_at_the_card_question_asks_for_the_number_typed(helper):
+    chat = new_chat()
+    said = await walk_to_the_guide(helper, chat)
+    said += await helper.say(chat, "menu")
+    said += await helper.say(chat, option(said[-1], "Kiểm tra số thẻ BHYT"))
+    assert "Gõ số thẻ BHYT" in said[-1]
+    for event in ("message.unsupported.received", "message.image.received"):
+        before = len(helper.said(chat))
+        assert await helper.post(message_event(event, chat, photo_url="https://f21-zpc.zdn.vn/a.jpg")) == 200
+        await helper.settle()
+        answer = " ".join(helper.said(chat)[before:])
+        assert "Xin gõ câu trả lời bằng chữ hoặc số" in answer
+        assert "số thẻ vào đây" in answer, "the card question is asked again"
+
+
 async def test_a_duplicate_message_id_is_answered_once(helper):
     chat = new_chat()
     update = text_update(chat, "xin chào", message_id="dup-1")
