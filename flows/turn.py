@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from flows.content import Content
+from flows.events import check_event
 from flows.model import SIDE_STEPS, Button, FlowEvent, FlowState, Inbound, Reply, Step
 
 #: Button ids are sent back by channels; Telegram allows at most 64 bytes of callback data.
@@ -45,7 +46,9 @@ class Turn:
         self.replies.append(Reply(text))
 
     def log(self, kind: str, **data: str | int | bool | None) -> None:
-        """Record an event. Without consent the event is anonymous (no person reference)."""
+        """Record an event (its kind and keys as `flows.events` lists them). Without consent the
+        event is anonymous (no person reference)."""
+        check_event(kind, set(data))
         person = self.state.person if self.state.consent else None
         self.events.append(FlowEvent(kind, self.state.village, person, dict(data)))
 
