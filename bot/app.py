@@ -98,7 +98,7 @@ def public_base(settings: Settings) -> str:
 
 
 async def healthz(request: web.Request) -> web.Response:
-    await request.app[_STORE].run(lambda tx: tx.count("villages"))
+    await request.app[_STORE].read(lambda tx: tx.count("villages"))
     return web.json_response({"ok": True})
 
 

@@ -171,7 +171,7 @@ class Sender:
             now = self.clock()
             if self.paused_until is None or now >= self.paused_until:
                 skip = [*self._waiting(now), *busy.values()]
-                batches = await self.store.run(
+                batches = await self.store.read(
                     lambda tx, now=now, skip=skip: tx.due_replies(
                         self.channel, timestamp(now), CONCURRENCY * 4, skip
                     )
@@ -308,7 +308,7 @@ class Sender:
         while True:
             self._wake.clear()
             await self.drain()
-            due = await self.store.run(lambda tx: tx.next_due(self.channel))
+            due = await self.store.read(lambda tx: tx.next_due(self.channel))
             timeout = self._next_wake(due, self.clock())
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout)

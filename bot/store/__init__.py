@@ -1,10 +1,16 @@
-"""The helper's SQLite database: one file, WAL, `synchronous=FULL`, one writer thread.
+"""The helper's SQLite database: one file, WAL, `synchronous=FULL`, one writer thread, and
+read-only connections for reads.
 
 Why one writer: SQLite allows one writer at a time, and sqlite-utils is synchronous. A single thread
 owns the connection (datasette's pattern); async code submits jobs and awaits them, so the event
 loop never blocks on the disk. Jobs that arrive together share one transaction (group commit), and
 every job's changes are committed before its caller gets the result, so nothing is answered that is
 not durable. If a job fails, its batch is rolled back and re-run job by job, so it fails alone.
+
+Why separate readers (datasette's other half): a long read on the writer thread (a report over
+hundreds of thousands of events) would hold every chat message queued behind it. WAL lets readers
+run beside the writer on their own connections; `read` runs a job on one of a few reader threads,
+each with a connection opened read-only, so a read can neither wait for a write nor write itself.
 
 This package is the only place that imports `sqlite_utils`.
 """
@@ -15,7 +21,7 @@ import queue
 import sqlite3
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -31,6 +37,9 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 #: Jobs committed together at most; keeps one slow batch from delaying the next callers long.
 MAX_BATCH = 64
+#: Reader threads (each with its own read-only connection): reads in parallel with the writer,
+#: and with each other while one is long.
+READERS = 2
 _STOP = object()
 #: A finished job: where its caller waits, its result, or its error.
 _Outcome = tuple[Any, Any, BaseException | None]
@@ -74,6 +83,9 @@ class Store:
         self._thread: threading.Thread | None = None
         self._ready: Future[None] = Future()
         self._stopped: BaseException | None = None
+        self._readers: ThreadPoolExecutor | None = None
+        self._reader = threading.local()
+        self._reader_connections: list[sqlite3.Connection] = []
 
     def open(self) -> "Store":
         """Starts the writer: connects, applies migrations, loads the villages into an empty table."""
@@ -82,9 +94,16 @@ class Store:
         self._thread = threading.Thread(target=self._run, name="store-writer", daemon=True)
         self._thread.start()
         self._ready.result()
+        self._readers = ThreadPoolExecutor(READERS, thread_name_prefix="store-reader")
         return self
 
     def close(self) -> None:
+        if self._readers is not None:
+            self._readers.shutdown(wait=True)
+            self._readers = None
+            for connection in self._reader_connections:
+                connection.close()
+            self._reader_connections.clear()
         if self._thread is not None:
             self._jobs.put(_STOP)
             self._thread.join()
@@ -107,6 +126,24 @@ class Store:
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._put(job, future)
         return await future
+
+    async def read(self, job: Callable[[Tx], T]) -> T:
+        """Runs `job` on a read-only connection in a reader thread: it sees what was committed,
+        never waits behind the writer, and cannot write (SQLite refuses)."""
+        if self._readers is None:
+            raise RuntimeError("the store is not open")
+        return await asyncio.get_running_loop().run_in_executor(self._readers, self._read, job)
+
+    def _read(self, job: Callable[[Tx], T]) -> T:
+        tx = getattr(self._reader, "tx", None)
+        if tx is None:
+            connection = sqlite3.connect(
+                f"{self.path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False
+            )
+            connection.execute("PRAGMA busy_timeout = 5000")
+            self._reader_connections.append(connection)
+            tx = self._reader.tx = Tx(Database(connection))
+        return job(tx)
 
     def call(self, job: Callable[[Tx], T]) -> T:
         """Blocking form of `run`, for command-line tools."""

@@ -5,8 +5,11 @@ import sqlite3
 
 import pytest
 
+from bot.conversation import ConversationService
 from bot.store import Store, backup, village_rows
+from flows import Inbound
 from flows.places import Village
+from tests.conftest import frozen_content
 
 AT = "2026-11-23T01:00:00.000000+00:00"
 LATER = "2026-12-30T01:00:00.000000+00:00"
@@ -224,3 +227,39 @@ async def test_callers_are_told_when_the_writer_stops_instead_of_waiting_forever
         await store.run(breaks_the_database)
     with pytest.raises(RuntimeError, match="stopped"):
         await asyncio.wait_for(store.run(lambda tx: tx.count("inbox")), 5)
+
+
+#: A read that keeps SQLite busy for about a second (a report over a large log, in miniature).
+_LONG_READ = (
+    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000000) SELECT count(*) FROM n"
+)
+
+
+async def test_reads_see_what_was_committed_and_cannot_write(store):
+    await store.run(lambda tx: tx.db.execute("CREATE TABLE t (x)"))
+    await store.run(lambda tx: tx.db.execute("INSERT INTO t VALUES (1)"))
+    assert await store.read(lambda tx: tx.db.execute("SELECT count(*) FROM t").fetchone()[0]) == 1
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        await store.read(lambda tx: tx.db.execute("INSERT INTO t VALUES (2)"))
+    assert await store.run(lambda tx: tx.db.execute("SELECT count(*) FROM t").fetchone()[0]) == 1
+
+
+async def test_a_chat_message_is_not_held_behind_a_running_read(tmp_path):
+    """A long read on a reader thread leaves the writer free: a message is committed and
+    answered while the read still runs."""
+    content = frozen_content()
+    with Store(tmp_path / "s.sqlite3", content.places.villages) as opened:
+        service = ConversationService(opened, content)
+        finished: list[str] = []
+
+        async def report() -> None:
+            await opened.read(lambda tx: tx.db.execute(_LONG_READ).fetchone())
+            finished.append("report")
+
+        async def message() -> None:
+            await asyncio.sleep(0.1)  # the report is running by then
+            await service.handle(Inbound("web", "u1", "c1", "xin chào", push=False), inline=True)
+            finished.append("message")
+
+        await asyncio.gather(report(), message())
+    assert finished == ["message", "report"]
