@@ -7,6 +7,7 @@ import argparse
 import csv
 import errno
 import io
+import json
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -15,6 +16,9 @@ from pathlib import Path
 from bot import app, content_check, transcript
 from bot.channels import ChannelError
 from bot.redact import setup_logging
+from bot.reports.counts import as_json, week_report
+from bot.reports.render import as_text
+from bot.reports.week import named_week, week_of
 from bot.settings import Settings, SettingsError, load_settings
 from bot.store import backup, village_rows
 from flows import load_content
@@ -63,6 +67,26 @@ def _purge(_: argparse.Namespace, settings: Settings) -> int:
     finally:
         store.close()
     print(f"Đã xoá các dòng gắn với người dùng cũ hơn {settings.retention_days} ngày: {counts}")
+    return 0
+
+
+def _report(args: argparse.Namespace, settings: Settings) -> int:
+    """The week's counts per village: this week so far unless `--week` names one."""
+    zone, cutoff = settings.zone, settings.cutoff
+    try:
+        week = named_week(args.week, zone, cutoff) if args.week else week_of(datetime.now(UTC), zone, cutoff)
+    except ValueError as error:
+        print(f"--week: {error}", file=sys.stderr)
+        return 2
+    store, _content = app.open_store(settings)
+    try:
+        report = store.call(lambda tx: week_report(tx, week))
+    finally:
+        store.close()
+    if args.format == "json":
+        print(json.dumps(as_json(report), ensure_ascii=False, indent=2))
+    else:
+        print(as_text(report))
     return 0
 
 
@@ -160,6 +184,9 @@ def _parser() -> argparse.ArgumentParser:
     importing.add_argument("file", type=Path, help="CSV with columns " + ",".join(REQUIRED_COLUMNS))
     importing.set_defaults(run=_villages_import)
     places.add_parser("list", help="print the villages in the database").set_defaults(run=_villages_list)
+    report = add("report", "the week's help sessions per village, for the VHXH office", _report)
+    report.add_argument("--week", help="the week, e.g. 2025-W39 (default: this week so far)")
+    report.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")
     copy = add("backup", "write a consistent copy of the database, also while the helper runs", _backup)
     copy.add_argument("file", type=Path, help="where to write the copy (must not exist yet)")
     content = add("content", "check the texts and data after editing them", _content_check, False)

@@ -18,6 +18,7 @@ from dotenv import dotenv_values
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from bot.reports.week import Cutoff
 from flows.content import DEFAULT_RETENTION_DAYS
 
 ENV_FILE = Path(".env")
@@ -138,6 +139,7 @@ class Settings(BaseSettings):
     public_url: str = ""
     commune_name: str = ""  # empty: the name in content/office.toml (xã Chợ Mới)
     bot_timezone: str = "Asia/Ho_Chi_Minh"
+    report_cutoff: str = "WED 07:00"
     guide_video_url: str = ""
     retention_days: int = Field(DEFAULT_RETENTION_DAYS, ge=1, le=3650)
     web_rate_per_minute: int = Field(60, ge=1)
@@ -170,6 +172,21 @@ class Settings(BaseSettings):
                 f"không phải múi giờ hợp lệ, ví dụ Asia/Ho_Chi_Minh (đang là {value!r})"
             ) from None
         return value
+
+    @field_validator("report_cutoff")
+    @classmethod
+    def _check_cutoff(cls, value: str) -> str:
+        Cutoff.parse(value)
+        return value.strip()
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The commune's time zone: reporting weeks are counted in it."""
+        return ZoneInfo(self.bot_timezone)
+
+    @property
+    def cutoff(self) -> Cutoff:
+        return Cutoff.parse(self.report_cutoff)
 
     @field_validator("trusted_proxy")
     @classmethod

@@ -1,6 +1,7 @@
 """The command line: every command has help; villages import all or nothing; backup, purge,
 migrate and content check do what they say; bad settings and a port in use stop with plain words."""
 
+import json
 import os
 import re
 import socket
@@ -13,7 +14,7 @@ from bot import app
 from bot.cli import _parser, main
 from tests.conftest import frozen_content
 
-COMMANDS = ["serve", "chat", "migrate", "purge", "villages", "backup", "content", "replay"]
+COMMANDS = ["serve", "chat", "migrate", "purge", "report", "villages", "backup", "content", "replay"]
 #: The start of a log line (bot/redact.py's format); every other line on stderr is for the person.
 LOG_LINE = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (DEBUG|INFO|WARNING|ERROR|CRITICAL) ")
 
@@ -155,3 +156,14 @@ def test_content_check_passes_on_the_shipped_content(capsys):
     out = capsys.readouterr().out
     assert "Nội dung dùng được." in out
     assert "câu hỏi" in out
+
+
+def test_report_prints_a_named_week_as_json_and_refuses_a_bad_name(env, capsys):
+    assert main(["report", "--week", "2025-W39", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["week"], data["total"]["people"]) == ("2025-W39", 0)
+    assert len(data["villages"]) == len(frozen_content().places.villages), "every village, zeros included"
+    assert main(["report", "--week", "tuần trước"]) == 2
+    assert "--week: tuần viết dạng 2025-W39" in capsys.readouterr().err
+    assert main(["report"]) == 0
+    assert capsys.readouterr().out.startswith("Báo cáo tuần ")

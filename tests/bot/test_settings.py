@@ -126,3 +126,12 @@ def test_a_malformed_token_or_secret_names_the_setting_and_hides_the_value():
 def test_officers_are_channel_and_user():
     settings = load_settings({"OFFICER_IDS": "telegram:12345, zalo:abc"}, env_file=None)
     assert settings.officers == {"telegram:12345", "zalo:abc"}
+
+
+def test_the_report_cutoff_and_the_time_zone_are_read_for_the_weeks():
+    settings = load_settings({"REPORT_CUTOFF": "thu 17:30", "BOT_TIMEZONE": "Asia/Bangkok"}, env_file=None)
+    assert (settings.cutoff.weekday, settings.cutoff.at.hour, settings.cutoff.at.minute) == (3, 17, 30)
+    assert settings.zone.key == "Asia/Bangkok"
+    with pytest.raises(SettingsError) as raised:
+        load_settings({"REPORT_CUTOFF": "07:00"}, env_file=None)
+    assert raised.value.problems[0].startswith("REPORT_CUTOFF: viết dạng thứ và giờ, ví dụ WED 07:00")

@@ -1,0 +1,124 @@
+"""The week's counts per village equal a hand count over a small fixture of events."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.conversation import timestamp
+from bot.reports.counts import KEYS, as_json, week_report
+from bot.reports.render import as_text
+from bot.reports.week import named_week, previous
+from bot.settings import load_settings
+from bot.store import Store
+from tests.conftest import frozen_content
+
+HCM = ZoneInfo("Asia/Ho_Chi_Minh")
+CUTOFF = load_settings({}, env_file=None).cutoff
+WEEK = named_week("2025-W39", HCM, CUTOFF)  # Wednesday 17 Sept 07:00 to Wednesday 24 Sept 07:00
+
+
+def event(kind: str, village: str | None, person: str | None, **data) -> dict:
+    return {"kind": kind, "village": village, "person": person, "data": data}
+
+
+#: (when, event). Hand count for the week, village ttcm-to-1: people p1, p2 and one anonymous
+#: session = 3; sessions 3; consents 2; step 1 reached by p1 and p2 (p1 twice) = 2, step 2 by p1
+#: = 1; submitted 1; stuck at step 2: 1; cards 1 valid, 2 invalid (both "length"); video 1;
+#: signature interest by p2 twice = 1. Village nhuco-ban-quat: one anonymous session and a
+#: handoff. No village: one anonymous session. Outside the week: two events, never counted.
+IN_WEEK = WEEK.start + timedelta(hours=1)
+EVENTS = [
+    (IN_WEEK, event("session_started", "ttcm-to-1", "p1", source="link")),
+    (IN_WEEK, event("consent_given", "ttcm-to-1", "p1")),
+    (IN_WEEK, event("step_reached", "ttcm-to-1", "p1", step=1)),
+    (IN_WEEK, event("step_reached", "ttcm-to-1", "p1", step=1)),
+    (IN_WEEK, event("step_reached", "ttcm-to-1", "p1", step=2)),
+    (IN_WEEK, event("stuck", "ttcm-to-1", "p1", step=2)),
+    (IN_WEEK, event("outcome", "ttcm-to-1", "p1", outcome="submitted")),
+    (IN_WEEK, event("card_checked", "ttcm-to-1", "p1", valid=True, reason="ok")),
+    (IN_WEEK, event("session_started", "ttcm-to-1", "p2", source="direct")),
+    (IN_WEEK, event("consent_given", "ttcm-to-1", "p2")),
+    (IN_WEEK, event("step_reached", "ttcm-to-1", "p2", step=1)),
+    (IN_WEEK, event("card_checked", "ttcm-to-1", "p2", valid=False, reason="length")),
+    (IN_WEEK, event("card_checked", "ttcm-to-1", "p2", valid=False, reason="length")),
+    (IN_WEEK, event("signature_interest", "ttcm-to-1", "p2")),
+    (IN_WEEK, event("signature_interest", "ttcm-to-1", "p2")),
+    (IN_WEEK, event("session_started", "ttcm-to-1", None, source="direct")),
+    (IN_WEEK, event("video_shown", "ttcm-to-1", None)),
+    (IN_WEEK, event("session_started", "nhuco-ban-quat", None, source="direct")),
+    (IN_WEEK, event("handoff_requested", "nhuco-ban-quat", None, step=3)),
+    (WEEK.end - timedelta(microseconds=1), event("session_started", None, None, source="direct")),
+    (WEEK.start - timedelta(microseconds=1), event("session_started", "ttcm-to-1", "p9", source="direct")),
+    (WEEK.end, event("consent_given", "ttcm-to-1", "p9")),
+]
+
+
+@pytest.fixture
+def store(tmp_path):
+    content = frozen_content()
+    with Store(tmp_path / "r.sqlite3", content.places.villages) as opened:
+        for when, row in EVENTS:
+            opened.call(lambda tx, when=when, row=row: tx.record_events("telegram", timestamp(when), [row]))
+        yield opened
+
+
+def counts(report, code: str) -> dict[str, int]:
+    return next(row.counts for row in report.villages if row.code == code)
+
+
+def test_every_column_equals_the_hand_count(store):
+    report = store.call(lambda tx: week_report(tx, WEEK))
+    expected = dict.fromkeys(KEYS, 0) | {
+        "people": 3,
+        "sessions": 3,
+        "consents": 2,
+        "step_1": 2,
+        "step_2": 1,
+        "submitted": 1,
+        "stuck_2": 1,
+        "cards_valid": 1,
+        "cards_invalid": 2,
+        "video": 1,
+        "signature": 1,
+    }
+    assert counts(report, "ttcm-to-1") == expected
+    assert counts(report, "nhuco-ban-quat") == dict.fromkeys(KEYS, 0) | {
+        "people": 1,
+        "sessions": 1,
+        "handoffs": 1,
+    }
+    assert counts(report, "") == dict.fromkeys(KEYS, 0) | {"people": 1, "sessions": 1}, "no village yet"
+    assert report.invalid_reasons == [("length", 2)]
+
+
+def test_every_village_is_a_row_and_the_totals_add_up(store):
+    report = store.call(lambda tx: week_report(tx, WEEK))
+    villages = frozen_content().places.villages
+    assert [row.code for row in report.villages] == [v.code for v in villages] + [""]
+    assert counts(report, "ttcm-to-2") == dict.fromkeys(KEYS, 0), "a quiet village shows zeros"
+    dong_tam = next(row for row in report.areas if row.name == "Đồng Tâm")
+    assert dong_tam.counts["people"] == 3
+    assert report.total.counts["people"] == 5
+    assert report.total.counts["sessions"] == sum(row.counts["sessions"] for row in report.villages)
+
+
+def test_the_week_before_holds_only_its_own_events(store):
+    before = store.call(lambda tx: week_report(tx, previous(WEEK, HCM, CUTOFF)))
+    assert before.total.counts["sessions"] == 1
+    assert counts(before, "ttcm-to-1")["people"] == 1
+
+
+def test_the_json_and_the_text_say_the_same(store):
+    report = store.call(lambda tx: week_report(tx, WEEK))
+    data = as_json(report)
+    assert data["week"] == "2025-W39"
+    assert data["total"]["people"] == 5
+    assert data["start"] == datetime(2025, 9, 17, 7, tzinfo=HCM).isoformat()
+    text = as_text(report)
+    assert text.startswith("Báo cáo tuần 2025-W39 (07:00 17/09 - 07:00 24/09/2025)")
+    assert "Người được hỗ trợ: 5" in text
+    assert "Tới từng bước: 2 → 1 → 0 → 0 → 0" in text
+    assert "Lỗi số thẻ hay gặp: length (2)" in text
+    assert "Khác / không rõ" not in text, "the weakest villages are real ones"
+    assert len(text) <= 2000, "one chat message"
