@@ -16,8 +16,8 @@ from pathlib import Path
 from bot import app, content_check, transcript
 from bot.channels import ChannelError
 from bot.redact import setup_logging
-from bot.reports.counts import as_json, week_report
-from bot.reports.render import as_text
+from bot.reports.counts import Report, as_json, week_report
+from bot.reports.render import as_csv, as_text
 from bot.reports.week import named_week, week_of
 from bot.settings import Settings, SettingsError, load_settings
 from bot.store import backup, village_rows
@@ -70,6 +70,14 @@ def _purge(_: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+#: `report --format`: how each form is written.
+REPORT_FORMATS: dict[str, Callable[[Report], str]] = {
+    "text": lambda report: as_text(report) + "\n",
+    "json": lambda report: json.dumps(as_json(report), ensure_ascii=False, indent=2) + "\n",
+    "csv": as_csv,
+}
+
+
 def _report(args: argparse.Namespace, settings: Settings) -> int:
     """The week's counts per village: this week so far unless `--week` names one."""
     zone, cutoff = settings.zone, settings.cutoff
@@ -83,10 +91,12 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
         report = store.call(lambda tx: week_report(tx, week))
     finally:
         store.close()
-    if args.format == "json":
-        print(json.dumps(as_json(report), ensure_ascii=False, indent=2))
+    text = REPORT_FORMATS[args.format](report)
+    if args.out:
+        args.out.write_text(text, encoding="utf-8", newline="")
+        print(f"Đã ghi báo cáo tuần {week.name} vào {args.out}")
     else:
-        print(as_text(report))
+        sys.stdout.write(text)
     return 0
 
 
@@ -186,7 +196,10 @@ def _parser() -> argparse.ArgumentParser:
     places.add_parser("list", help="print the villages in the database").set_defaults(run=_villages_list)
     report = add("report", "the week's help sessions per village, for the VHXH office", _report)
     report.add_argument("--week", help="the week, e.g. 2025-W39 (default: this week so far)")
-    report.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")
+    report.add_argument(
+        "--format", choices=list(REPORT_FORMATS), default="text", help="text (default), json or csv"
+    )
+    report.add_argument("--out", type=Path, help="write to this file instead of printing")
     copy = add("backup", "write a consistent copy of the database, also while the helper runs", _backup)
     copy.add_argument("file", type=Path, help="where to write the copy (must not exist yet)")
     content = add("content", "check the texts and data after editing them", _content_check, False)

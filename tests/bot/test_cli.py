@@ -167,3 +167,6 @@ def test_report_prints_a_named_week_as_json_and_refuses_a_bad_name(env, capsys):
     assert "--week: tuần viết dạng 2025-W39" in capsys.readouterr().err
     assert main(["report"]) == 0
     assert capsys.readouterr().out.startswith("Báo cáo tuần ")
+    assert main(["report", "--week", "2025-W39", "--format", "csv", "--out", str(env / "w39.csv")]) == 0
+    assert (env / "w39.csv").read_bytes().startswith("\ufeffKhu vực".encode())
+    assert "w39.csv" in capsys.readouterr().out

@@ -1,5 +1,8 @@
 """The week's counts per village equal a hand count over a small fixture of events."""
 
+import csv
+import io
+from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -7,7 +10,7 @@ import pytest
 
 from bot.conversation import timestamp
 from bot.reports.counts import KEYS, as_json, week_report
-from bot.reports.render import as_text
+from bot.reports.render import as_csv, as_text
 from bot.reports.week import named_week, previous
 from bot.settings import load_settings
 from bot.store import Store
@@ -122,3 +125,27 @@ def test_the_json_and_the_text_say_the_same(store):
     assert "Lỗi số thẻ hay gặp: length (2)" in text
     assert "Khác / không rõ" not in text, "the weakest villages are real ones"
     assert len(text) <= 2000, "one chat message"
+
+
+def test_the_csv_opens_in_excel_with_the_same_numbers(store):
+    report = store.call(lambda tx: week_report(tx, WEEK))
+    text = as_csv(report)
+    assert text.startswith("\ufeffKhu vực,")
+    rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
+    assert rows[0][:4] == ["Khu vực", "Thôn, tổ dân phố", "Người được hỗ trợ", "Lượt bắt đầu"]
+    by_name = {(row[0], row[1]): row[2:] for row in rows[1:]}
+    assert by_name[("Đồng Tâm", "Tổ dân phố 1")] == [str(counts(report, "ttcm-to-1")[key]) for key in KEYS]
+    assert by_name[("Đồng Tâm", "Cộng Đồng Tâm")][0] == "3"
+    assert by_name[("", "Chưa chọn thôn")][0] == "1"
+    assert by_name[("", "Toàn xã")][0] == "5"
+    assert len(rows) == 1 + len(report.villages) + len(report.areas) + 1
+
+
+@pytest.mark.parametrize("name", ['=HYPERLINK("http://x")', "+1", "-2+3", "@SUM(A1)"])
+def test_a_name_a_spreadsheet_would_run_is_neutralised(tmp_path, name):
+    content = frozen_content()
+    villages = [replace(content.places.villages[0], name=name)]
+    with Store(tmp_path / "n.sqlite3", villages) as opened:
+        text = as_csv(opened.call(lambda tx: week_report(tx, WEEK)))
+    (row,) = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))[1:2]
+    assert row[1] == "'" + name
