@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from ipaddress import ip_address
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -41,87 +41,76 @@ def _url(value: str, name: str) -> str:
     return value.rstrip("/") if name == "public_url" else value
 
 
-_TELEGRAM_TOKEN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
-#: What Telegram allows in a webhook's secret header (Bot API `setWebhook`).
-_WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
-_ZALO_TOKEN = re.compile(r"^\d{3,}:\S{6,}$")
-#: Zalo's `setWebhook` takes a secret of 8 to 256 characters; kept to header-safe ones.
-_ZALO_SECRET = re.compile(r"^[A-Za-z0-9_-]{8,256}$")
 _OFFICER = re.compile(r"^[a-z]+:[A-Za-z0-9_.-]{1,64}$")
 
 
-class TelegramSettings(BaseModel):
-    """`TELEGRAM_*`: the channel starts only when the token is set."""
+class BotSettings(BaseModel):
+    """What every bot platform's channel is configured with (`<PLATFORM>_*`); it starts only when
+    the token is set. A platform says what its token and webhook secret look like."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    #: (pattern, what to say when the value does not match) for the token and the secret.
+    token_form: ClassVar[tuple[re.Pattern[str], str]]
+    secret_form: ClassVar[tuple[re.Pattern[str], str]]
+
     bot_token: SecretStr = SecretStr("")
+    api_base: str = ""
+    webhook_secret: SecretStr = SecretStr("")
+    pacing: bool = True
+
+    @field_validator("bot_token")
+    @classmethod
+    def _check_token(cls, value: SecretStr) -> SecretStr:
+        return _secret(value, *cls.token_form)
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _check_secret(cls, value: SecretStr) -> SecretStr:
+        return _secret(value, *cls.secret_form)
+
+    @field_validator("api_base")
+    @classmethod
+    def _check_base(cls, value: str) -> str:
+        return _url(value.strip(), "api_base")
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.bot_token.get_secret_value())
+
+
+def _secret(value: SecretStr, form: re.Pattern[str], problem: str) -> SecretStr:
+    text = value.get_secret_value().strip()
+    if text and not form.match(text):
+        raise ValueError(problem)
+    return SecretStr(text)
+
+
+class TelegramSettings(BotSettings):
+    """`TELEGRAM_*`."""
+
+    token_form = (
+        re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$"),
+        "không giống mã bot Telegram (dạng 123456789:AA..., lấy từ @BotFather)",
+    )
+    #: What Telegram allows in a webhook's secret header (Bot API `setWebhook`).
+    secret_form = (
+        re.compile(r"^[A-Za-z0-9_-]{1,256}$"),
+        "chỉ gồm chữ không dấu, số, '_' và '-', tối đa 256 ký tự",
+    )
     api_base: str = "https://api.telegram.org/bot"
-    webhook_secret: SecretStr = SecretStr("")
-    pacing: bool = True
-
-    @field_validator("bot_token")
-    @classmethod
-    def _check_token(cls, value: SecretStr) -> SecretStr:
-        token = value.get_secret_value().strip()
-        if token and not _TELEGRAM_TOKEN.match(token):
-            raise ValueError("không giống mã bot Telegram (dạng 123456789:AA..., lấy từ @BotFather)")
-        return SecretStr(token)
-
-    @field_validator("webhook_secret")
-    @classmethod
-    def _check_secret(cls, value: SecretStr) -> SecretStr:
-        secret = value.get_secret_value().strip()
-        if secret and not _WEBHOOK_SECRET.match(secret):
-            raise ValueError("chỉ gồm chữ không dấu, số, '_' và '-', tối đa 256 ký tự")
-        return SecretStr(secret)
-
-    @field_validator("api_base")
-    @classmethod
-    def _check_base(cls, value: str) -> str:
-        return _url(value.strip(), "api_base")
-
-    @property
-    def configured(self) -> bool:
-        return bool(self.bot_token.get_secret_value())
 
 
-class ZaloSettings(BaseModel):
-    """`ZALO_*` (Zalo Bot Platform): the channel starts only when the token is set."""
+class ZaloSettings(BotSettings):
+    """`ZALO_*` (Zalo Bot Platform)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    bot_token: SecretStr = SecretStr("")
+    token_form = (
+        re.compile(r"^\d{3,}:\S{6,}$"),
+        "không giống mã bot Zalo (dạng 12345689:abc-xyz, Zalo Bot Creator gửi qua tin nhắn Zalo)",
+    )
+    #: Zalo's `setWebhook` takes a secret of 8 to 256 characters; kept to header-safe ones.
+    secret_form = (re.compile(r"^[A-Za-z0-9_-]{8,256}$"), "từ 8 đến 256 ký tự: chữ không dấu, số, '_' và '-'")
     api_base: str = "https://bot-api.zaloplatforms.com/bot"
-    webhook_secret: SecretStr = SecretStr("")
-    pacing: bool = True
-
-    @field_validator("bot_token")
-    @classmethod
-    def _check_token(cls, value: SecretStr) -> SecretStr:
-        token = value.get_secret_value().strip()
-        if token and not _ZALO_TOKEN.match(token):
-            raise ValueError(
-                "không giống mã bot Zalo (dạng 12345689:abc-xyz, Zalo Bot Creator gửi qua tin nhắn Zalo)"
-            )
-        return SecretStr(token)
-
-    @field_validator("webhook_secret")
-    @classmethod
-    def _check_secret(cls, value: SecretStr) -> SecretStr:
-        secret = value.get_secret_value().strip()
-        if secret and not _ZALO_SECRET.match(secret):
-            raise ValueError("từ 8 đến 256 ký tự: chữ không dấu, số, '_' và '-'")
-        return SecretStr(secret)
-
-    @field_validator("api_base")
-    @classmethod
-    def _check_base(cls, value: str) -> str:
-        return _url(value.strip(), "api_base")
-
-    @property
-    def configured(self) -> bool:
-        return bool(self.bot_token.get_secret_value())
 
 
 #: Settings grouped per channel: `TELEGRAM_BOT_TOKEN` is `settings.telegram.bot_token`.
