@@ -7,14 +7,14 @@ import itertools
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from aiohttp import ClientSession
 from aiohttp.test_utils import TestServer
 
-from bot.app import build_app, open_store
+from bot.app import open_store
 from bot.channels import ChannelError
 from bot.channels.telegram import SECRET_HEADER, WEBHOOK_PATH, TelegramChannel
 from bot.conversation import ConversationService
@@ -23,6 +23,7 @@ from bot.sender import Retry, Sender
 from bot.settings import Settings, load_settings
 from bot.store import Store
 from flows import Content
+from tests.bot.channels.push import Clock, serving, settle
 from tests.conftest import frozen_content
 from tests.fakes.telegram import TOKEN, USERNAME, Call, FakeTelegram, callback_update, message_update
 
@@ -34,16 +35,6 @@ _chats = itertools.count(5001)
 
 def new_chat() -> int:
     return next(_chats)
-
-
-class Clock:
-    """The real time, plus what a test skipped (a 429 ban is not waited out for real)."""
-
-    def __init__(self) -> None:
-        self.skipped = timedelta()
-
-    def __call__(self) -> datetime:
-        return datetime.now(UTC) + self.skipped
 
 
 @dataclass
@@ -62,13 +53,7 @@ class Helper:
             return await self.fake.post_update(session, url, update, secret)
 
     async def settle(self, timeout: float = 10.0) -> None:
-        """Until nothing is left to deliver."""
-        query = "SELECT count(*) FROM outbox WHERE status = 'pending'"
-        deadline = time.monotonic() + timeout
-        while await self.store.run(lambda tx: tx.db.execute(query).fetchone()[0]):
-            if time.monotonic() > deadline:
-                raise AssertionError("replies still waiting in the outbox")
-            await asyncio.sleep(0.01)
+        await settle(self.store, timeout)
 
     def delivered(self, chat: int) -> list[Call]:
         return [call for call in self.fake.sent_to(chat) if call.result is not None]
@@ -132,15 +117,8 @@ async def fake() -> AsyncIterator[FakeTelegram]:
 
 @contextlib.asynccontextmanager
 async def running(settings: Settings, fake: FakeTelegram) -> AsyncIterator[Helper]:
-    store, content = open_store(settings, frozen_content())
-    clock = Clock()
-    server = TestServer(build_app(settings, content, store, clock), host="127.0.0.1")
-    await server.start_server()
-    try:
+    async with serving(settings) as (server, store, content, clock):
         yield Helper(server, store, content, fake, clock)
-    finally:
-        await server.close()
-        store.close()
 
 
 @pytest.fixture

@@ -6,17 +6,16 @@ import asyncio
 import contextlib
 import itertools
 import re
-import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from aiohttp import ClientSession
 from aiohttp.test_utils import TestServer
 
-from bot.app import build_app, open_store
+from bot.app import open_store
 from bot.channels import ChannelError
 from bot.channels.web import COOKIE
 from bot.channels.zalo import CHAT_GAP, QUOTA_WAIT, SECRET_HEADER, TEXT_LIMIT, WEBHOOK_PATH, ZaloChannel
@@ -25,6 +24,7 @@ from bot.redact import setup_logging
 from bot.settings import Settings, load_settings
 from bot.store import OutboxRow, Store
 from flows import Content
+from tests.bot.channels.push import Clock, serving, settle
 from tests.conftest import frozen_content
 from tests.fakes.zalo import TOKEN, Call, FakeZalo, message_event, text_update
 
@@ -64,16 +64,6 @@ def new_chat() -> str:
     return f"z{next(_chats):018x}"
 
 
-class Clock:
-    """The real time, plus what a test skipped (a quota wait is not waited out for real)."""
-
-    def __init__(self) -> None:
-        self.skipped = timedelta()
-
-    def __call__(self) -> datetime:
-        return datetime.now(UTC) + self.skipped
-
-
 @dataclass
 class Helper:
     server: TestServer
@@ -89,12 +79,7 @@ class Helper:
             )
 
     async def settle(self, timeout: float = 10.0) -> None:
-        query = "SELECT count(*) FROM outbox WHERE status = 'pending'"
-        deadline = time.monotonic() + timeout
-        while await self.store.run(lambda tx: tx.db.execute(query).fetchone()[0]):
-            if time.monotonic() > deadline:
-                raise AssertionError("replies still waiting in the outbox")
-            await asyncio.sleep(0.01)
+        await settle(self.store, timeout)
 
     def said(self, chat: str) -> list[str]:
         return [_text(call) for call in self.fake.sent_to(chat)]
@@ -142,15 +127,8 @@ async def fake() -> AsyncIterator[FakeZalo]:
 
 @contextlib.asynccontextmanager
 async def running(settings: Settings, fake: FakeZalo) -> AsyncIterator[Helper]:
-    store, content = open_store(settings, frozen_content())
-    clock = Clock()
-    server = TestServer(build_app(settings, content, store, clock), host="127.0.0.1")
-    await server.start_server()
-    try:
+    async with serving(settings) as (server, store, content, clock):
         yield Helper(server, store, content, fake, clock)
-    finally:
-        await server.close()
-        store.close()
 
 
 @pytest.fixture
