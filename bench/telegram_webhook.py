@@ -37,13 +37,10 @@ status is 1 when it does not (or when a target fails to start). `--only floor|ba
 runs one target. About two minutes for all three.
 """
 
-import argparse
-import asyncio
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 
-from webhook_load import ROOT, Driver, Observer, Platform, Target, bench
+from webhook_load import ROOT, Driver, Observer, Platform, Target, main
 
 from tests.fakes.telegram import SECRET_HEADER, TOKEN, Call, FakeTelegram, callback_update, message_update
 
@@ -110,32 +107,20 @@ def targets(fake: FakeTelegram, secret: str, folder: Path, port: int) -> dict[st
     }
 
 
-async def run(wanted: Sequence[str]) -> int:
-    fake = FakeTelegram()
-    await fake.start()
-    try:
-        platform = Platform(
-            name="Telegram",
-            fake=fake,
-            observer=Observer(fake, is_send, asks),
-            webhook_path=WEBHOOK_PATH,
-            secret_header=SECRET_HEADER,
-            pacing_setting="TELEGRAM_PACING",
-            updates_per_conversation=1 + len(PRESSES),
-            conversation=conversation,
-            targets=lambda secret, folder, port: targets(fake, secret, folder, port),
-        )
-        return await bench(platform, wanted)
-    finally:
-        await fake.stop()
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--only", choices=TARGETS, help="run one target")
-    args = parser.parse_args(argv)
-    return asyncio.run(run([args.only] if args.only else list(TARGETS)))
+def platform(fake: FakeTelegram) -> Platform:
+    """The benchmark's view of the fake: how sends are seen, the conversation, the targets."""
+    return Platform(
+        name="Telegram",
+        fake=fake,
+        observer=Observer(fake, is_send, asks),
+        webhook_path=WEBHOOK_PATH,
+        secret_header=SECRET_HEADER,
+        pacing_setting="TELEGRAM_PACING",
+        updates_per_conversation=1 + len(PRESSES),
+        conversation=conversation,
+        targets=lambda secret, folder, port: targets(fake, secret, folder, port),
+    )
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(FakeTelegram(), platform, TARGETS, __doc__))

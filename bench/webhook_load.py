@@ -8,6 +8,7 @@ an update is posted, which of the bot's sends is the next question, the targets,
 conversation. Everything runs on 127.0.0.1 and stops by itself.
 """
 
+import argparse
 import asyncio
 import contextlib
 import itertools
@@ -446,3 +447,22 @@ async def bench(platform: Platform, wanted: Sequence[str]) -> int:
     print()
     print("\n".join(lines))
     return 0 if ok else 1
+
+
+def main(
+    fake: FakePlatform, platform: Callable[[FakePlatform], Platform], names: Sequence[str], doc: str | None
+) -> int:
+    """A platform benchmark's command line: `--only NAME` runs one of `names`, else all; the fake
+    runs for the whole run."""
+    parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
+    parser.add_argument("--only", choices=names, help="run one target")
+    args = parser.parse_args()
+
+    async def run() -> int:
+        await fake.start()
+        try:
+            return await bench(platform(fake), [args.only] if args.only else list(names))
+        finally:
+            await fake.stop()
+
+    return asyncio.run(run())

@@ -21,13 +21,10 @@ Target: the helper handles >= 1,500 updates/s at 200 concurrent chats without an
 status is 1 when it does not. `--only floor|helper` runs one target. About a minute.
 """
 
-import argparse
-import asyncio
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 
-from webhook_load import ROOT, Driver, Observer, Platform, Target, bench
+from webhook_load import ROOT, Driver, Observer, Platform, Target, main
 
 from tests.fakes.zalo import SECRET_HEADER, TOKEN, Call, FakeZalo, text_update
 
@@ -72,32 +69,20 @@ def targets(fake: FakeZalo, secret: str, folder: Path, port: int) -> dict[str, T
     }
 
 
-async def run(wanted: Sequence[str]) -> int:
-    fake = FakeZalo()
-    await fake.start()
-    try:
-        platform = Platform(
-            name="Zalo",
-            fake=fake,
-            observer=Observer(fake, is_send, asks),
-            webhook_path=WEBHOOK_PATH,
-            secret_header=SECRET_HEADER,
-            pacing_setting="ZALO_PACING",
-            updates_per_conversation=1 + len(ANSWERS),
-            conversation=conversation,
-            targets=lambda secret, folder, port: targets(fake, secret, folder, port),
-        )
-        return await bench(platform, wanted)
-    finally:
-        await fake.stop()
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--only", choices=TARGETS, help="run one target")
-    args = parser.parse_args(argv)
-    return asyncio.run(run([args.only] if args.only else list(TARGETS)))
+def platform(fake: FakeZalo) -> Platform:
+    """The benchmark's view of the fake: how sends are seen, the conversation, the targets."""
+    return Platform(
+        name="Zalo",
+        fake=fake,
+        observer=Observer(fake, is_send, asks),
+        webhook_path=WEBHOOK_PATH,
+        secret_header=SECRET_HEADER,
+        pacing_setting="ZALO_PACING",
+        updates_per_conversation=1 + len(ANSWERS),
+        conversation=conversation,
+        targets=lambda secret, folder, port: targets(fake, secret, folder, port),
+    )
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(FakeZalo(), platform, TARGETS, __doc__))
