@@ -19,7 +19,6 @@ import hmac
 import json
 import logging
 import time
-from dataclasses import replace
 from typing import Any
 
 import aiohttp
@@ -158,10 +157,7 @@ class ZaloChannel(Channel):
         got = received(body)
         if got is None:
             return
-        inbound = replace(got.inbound, links=False)
-        if inbound.chat_type == "group" and (slash := inbound.text.find("/")) > 0:
-            inbound = replace(inbound, text=inbound.text[slash:])  # "@Bot ... /huongdan": the command
-        await self.service.handle(inbound, f"m{got.message_id}" if got.message_id else None)
+        await self.service.handle(got.inbound, f"m{got.message_id}" if got.message_id else None)
 
     async def run(self) -> None:
         """Polling, when there is no webhook: at least `POLL_GAP` between polls, since Zalo hands

@@ -4,7 +4,8 @@ The platform's own documents and its live traffic disagree (zalo-bot-platform.md
 shapes are read: the documented `{"ok": true, "result": {...}}` wrapper and the flat update; the
 image as `photo_url` or `photo`; `date` in milliseconds or seconds. Unknown event kinds and partial
 shapes give an "other" message or None, never an exception. Messages from bots are dropped (two
-bots answering each other would never stop).
+bots answering each other would never stop). In a group the helper sees only messages that
+mention it: a command after the mention is read as the command.
 """
 
 from dataclasses import dataclass
@@ -63,14 +64,19 @@ def received(body: Any) -> Received | None:
         kind = "other"
     if kind == "other" and (message.get("photo_url") or message.get("photo")):
         kind = "photo"  # real traffic names the image `photo_url`, the documents `photo`
+    chat_type = "group" if str(chat.get("chat_type", "")).upper() == "GROUP" else "private"
+    text = text.strip() if isinstance(text, str) else ""
+    if chat_type == "group" and (slash := text.find("/")) > 0:
+        text = text[slash:]  # "@Bot Trợ lý /huongdan": the mention, then the command
     inbound = Inbound(
         CHANNEL,
         user or chat_key,
         chat_key,
-        text=text.strip() if isinstance(text, str) else "",
+        text=text,
         kind=kind,
         received_at=_when(message.get("date")),
-        chat_type="group" if str(chat.get("chat_type", "")).upper() == "GROUP" else "private",
+        chat_type=chat_type,
+        links=False,  # Zalo has no button that opens a private chat
     )
     return Received(inbound, _id(message.get("message_id")))
 

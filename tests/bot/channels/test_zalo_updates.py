@@ -81,6 +81,11 @@ def test_messages_from_bots_are_dropped_and_groups_are_groups():
     assert received(from_bot) is None
     in_group = message_event("message.text.received", "g", chat_type="GROUP", text="@Bot hỏi")
     assert received(in_group).inbound.chat_type == "group"
+    command = received(
+        message_event("message.text.received", "g", chat_type="GROUP", text="@Bot Trợ lý /huongdan")
+    )
+    assert command.inbound.text == "/huongdan", "the mention before a command is dropped"
+    assert command.inbound.links is False, "Zalo shows no button that opens a chat"
 
 
 @pytest.fixture
