@@ -7,7 +7,6 @@ import argparse
 import csv
 import errno
 import io
-import json
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -16,9 +15,8 @@ from pathlib import Path
 from bot import app, content_check, transcript
 from bot.channels import ChannelError
 from bot.redact import setup_logging
-from bot.reports.counts import Report, as_json, week_report
-from bot.reports.render import as_csv, as_text
-from bot.reports.week import named_week, week_of
+from bot.reports.desk import ReportDesk
+from bot.reports.formats import FORMATS
 from bot.settings import Settings, SettingsError, load_settings
 from bot.store import backup, village_rows
 from flows import load_content
@@ -70,33 +68,29 @@ def _purge(_: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-#: `report --format`: how each form is written.
-REPORT_FORMATS: dict[str, Callable[[Report], str]] = {
-    "text": lambda report: as_text(report) + "\n",
-    "json": lambda report: json.dumps(as_json(report), ensure_ascii=False, indent=2) + "\n",
-    "csv": as_csv,
-}
-
-
 def _report(args: argparse.Namespace, settings: Settings) -> int:
     """The week's counts per village: this week so far unless `--week` names one."""
-    zone, cutoff = settings.zone, settings.cutoff
+    store, content = app.open_store(settings)
     try:
-        week = named_week(args.week, zone, cutoff) if args.week else week_of(datetime.now(UTC), zone, cutoff)
-    except ValueError as error:
-        print(f"--week: {error}", file=sys.stderr)
-        return 2
-    store, _content = app.open_store(settings)
-    try:
-        report = store.call(lambda tx: week_report(tx, week))
+        desk = ReportDesk.from_settings(store, settings)
+        communes = sorted({v.commune for v in content.places.villages if v.commune})
+        try:
+            week = desk.week(args.week)
+            if args.commune is not None and args.commune not in communes:
+                raise ValueError(f"không có xã {args.commune!r}; có: {', '.join(communes)}")
+        except ValueError as error:
+            print(f"Không lập được báo cáo: {error}", file=sys.stderr)
+            return 2
+        report = desk.report_now(week, args.commune)
     finally:
         store.close()
-    text = REPORT_FORMATS[args.format](report)
+    data = FORMATS[args.format].write(report)
     if args.out:
-        args.out.write_text(text, encoding="utf-8", newline="")
+        args.out.write_bytes(data)
         print(f"Đã ghi báo cáo tuần {week.name} vào {args.out}")
     else:
-        sys.stdout.write(text)
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
     return 0
 
 
@@ -195,10 +189,9 @@ def _parser() -> argparse.ArgumentParser:
     importing.set_defaults(run=_villages_import)
     places.add_parser("list", help="print the villages in the database").set_defaults(run=_villages_list)
     report = add("report", "the week's help sessions per village, for the VHXH office", _report)
-    report.add_argument("--week", help="the week, e.g. 2025-W39 (default: this week so far)")
-    report.add_argument(
-        "--format", choices=list(REPORT_FORMATS), default="text", help="text (default), json or csv"
-    )
+    report.add_argument("--week", help="the week, e.g. 2025-W39, or tuantruoc (default: this week so far)")
+    report.add_argument("--commune", help="one commune of several (default: all, with a roll-up)")
+    report.add_argument("--format", choices=list(FORMATS), default="text", help=", ".join(FORMATS))
     report.add_argument("--out", type=Path, help="write to this file instead of printing")
     copy = add("backup", "write a consistent copy of the database, also while the helper runs", _backup)
     copy.add_argument("file", type=Path, help="where to write the copy (must not exist yet)")

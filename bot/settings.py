@@ -8,6 +8,7 @@ caller) can pass their own mapping instead of the process environment.
 import os
 import re
 from collections.abc import Mapping
+from datetime import date, datetime, time
 from ipaddress import ip_address
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -18,10 +19,13 @@ from dotenv import dotenv_values
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from bot.reports.report import Targets
 from bot.reports.week import Cutoff
 from flows.content import DEFAULT_RETENTION_DAYS
 
 ENV_FILE = Path(".env")
+#: The dashboard's password is shared by the office; shorter ones are guessed.
+MIN_PASSWORD = 10
 
 
 class SettingsError(ValueError):
@@ -136,6 +140,10 @@ class Settings(BaseSettings):
     trusted_proxy: str = ""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     officer_ids: str = ""
+    campaign_start: date | None = None
+    weekly_target_percent: int = Field(10, ge=1, le=100)
+    signature_target: int = Field(1500, ge=0)
+    dashboard_password: SecretStr = SecretStr("")
     telegram: TelegramSettings = TelegramSettings()
     zalo: ZaloSettings = ZaloSettings()
 
@@ -177,6 +185,32 @@ class Settings(BaseSettings):
     def cutoff(self) -> Cutoff:
         return Cutoff.parse(self.report_cutoff)
 
+    @property
+    def campaign_since(self) -> datetime | None:
+        """The campaign's first day, from midnight in the commune's zone."""
+        return datetime.combine(self.campaign_start, time(), self.zone) if self.campaign_start else None
+
+    @property
+    def targets(self) -> Targets:
+        return Targets(self.weekly_target_percent, self.signature_target)
+
+    @field_validator("campaign_start", mode="before")
+    @classmethod
+    def _check_start(cls, value: object) -> object:
+        if value == "":
+            return None
+        try:
+            return date.fromisoformat(value) if isinstance(value, str) else value
+        except ValueError:
+            raise ValueError(f"ngày viết dạng 2025-09-01 (đang là {value!r})") from None
+
+    @field_validator("dashboard_password")
+    @classmethod
+    def _check_password(cls, value: SecretStr) -> SecretStr:
+        if value.get_secret_value() and len(value.get_secret_value()) < MIN_PASSWORD:
+            raise ValueError(f"mật khẩu cần ít nhất {MIN_PASSWORD} ký tự")
+        return value
+
     @field_validator("trusted_proxy")
     @classmethod
     def _check_proxy(cls, value: str) -> str:
@@ -211,7 +245,8 @@ class Settings(BaseSettings):
 
     def secrets(self) -> list[str]:
         """Every secret value set, for masking in logs and stored errors."""
-        found = []
+        password = self.dashboard_password.get_secret_value()
+        found = [password] if password else []
         for group in _GROUPS:
             for value in getattr(self, group).model_dump().values():
                 if isinstance(value, SecretStr) and value.get_secret_value():

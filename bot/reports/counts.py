@@ -1,18 +1,28 @@
-"""The counts of one reporting week, per village, by SQL over `events`.
+"""The counts of a span of time, per village, by SQL over `events`; and the frozen counts of
+closed weeks.
 
-Each column is one SQL expression over the week's events (a data table, not an if-chain), so a
+Each column is one SQL expression over the span's events (a data table, not an if-chain), so a
 column is added in one line and every count can be checked against a hand count. A person who
 consented is counted once by their random reference; an anonymous session (no consent) counts
 as one person of its own. Events with no village yet (the person stopped before choosing one)
 form their own row, so the commune total is the sum of the rows.
+
+The query reads only the covering index `idx_events_report` (at, village, kind, data, person),
+so a week costs what its own events cost, however long the campaign has run. The campaign's
+totals add up the weeks before; a week closed long enough ago that no late message can still
+land in it is counted once and kept (`report_spans`), so the totals cost a lookup per week.
 """
 
-from dataclasses import dataclass, field
-from typing import Any
+import json
+from collections.abc import Iterable
+from datetime import datetime
 
 from bot.conversation import timestamp
-from bot.reports.week import Week
 from bot.store import Tx
+
+Counts = dict[str, int]
+#: A span of time as the database writes it: (start, end) timestamps.
+Span = tuple[str, str]
 
 #: Someone counted once: the consenting person's reference, else the event itself.
 _WHO = "COALESCE(person, 'event:' || id)"
@@ -24,7 +34,7 @@ def _step(kind: str, step: int) -> str:
     )
 
 
-#: (key, Vietnamese heading, SQL expression over one village's events of the week).
+#: (key, Vietnamese heading, SQL expression over one village's events of the span).
 COLUMNS: tuple[tuple[str, str, str], ...] = (
     (
         "people",
@@ -52,79 +62,80 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("handoffs", "Nhờ cán bộ", "SUM(kind = 'handoff_requested')"),
 )
 KEYS = tuple(key for key, _, _ in COLUMNS)
+HEADINGS = {key: heading for key, heading, _ in COLUMNS}
 #: The row of events with no village (the person stopped before choosing one).
 NO_VILLAGE = ""
 #: How many invalid-card reasons the report names.
 TOP_REASONS = 3
+#: The row that marks a kept span as counted, also when it had no events at all.
+_COUNTED = "*"
+_SELECT = ", ".join(f"COALESCE({sql}, 0)" for _, _, sql in COLUMNS)
+_QUERY = (
+    f"SELECT village, {_SELECT} FROM events INDEXED BY idx_events_report "
+    "WHERE at >= ? AND at < ? GROUP BY village"
+)
 
 
-@dataclass
-class Row:
-    """One line of the report: a village, an area subtotal or the commune total."""
-
-    code: str
-    name: str
-    area: str
-    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KEYS, 0))
-
-    def add(self, other: "Row") -> None:
-        for key in KEYS:
-            self.counts[key] += other.counts[key]
+def zeros() -> Counts:
+    return dict.fromkeys(KEYS, 0)
 
 
-@dataclass
-class Report:
-    week: Week
-    villages: list[Row]
-    areas: list[Row]
-    total: Row
-    invalid_reasons: list[tuple[str, int]]
+def span_of(start: datetime, end: datetime) -> Span:
+    return timestamp(start), timestamp(end)
 
 
-def week_report(tx: Tx, week: Week, commune: str | None = None) -> Report:
-    """Every village of the commune (zeros included), in the office's order, then area subtotals
-    and the commune total, for the events of `week`."""
-    start, end = timestamp(week.start), timestamp(week.end)
-    villages = [v for v in tx.villages() if commune is None or v["commune"] == commune]
-    select = ", ".join(f"COALESCE({sql}, 0)" for _, _, sql in COLUMNS)
-    counted = {
-        row[0] or NO_VILLAGE: dict(zip(KEYS, row[1:], strict=True))
-        for row in tx.db.execute(
-            f"SELECT village, {select} FROM events WHERE at >= ? AND at < ? GROUP BY village", [start, end]
-        ).fetchall()
-    }
-    rows = [
-        Row(v["code"], v["name"], v["area"], counted.get(v["code"], dict.fromkeys(KEYS, 0))) for v in villages
-    ]
-    if NO_VILLAGE in counted:
-        rows.append(Row(NO_VILLAGE, "Chưa chọn thôn", "", counted[NO_VILLAGE]))
-    areas: dict[str, Row] = {}
-    total = Row("", "Toàn xã", "")
-    for row in rows:
-        if row.area:
-            areas.setdefault(row.area, Row("", row.area, row.area)).add(row)
-        total.add(row)
-    reasons = tx.db.execute(
-        "SELECT json_extract(data, '$.reason') AS reason, COUNT(*) AS n FROM events "
-        "WHERE kind = 'card_checked' AND json_extract(data, '$.valid') = 0 AND at >= ? AND at < ? "
-        "GROUP BY reason ORDER BY n DESC, reason LIMIT ?",
-        [start, end, TOP_REASONS],
-    ).fetchall()
-    return Report(week, rows, list(areas.values()), total, [(str(r), int(n)) for r, n in reasons])
-
-
-def as_json(report: Report) -> dict[str, Any]:
-    """Stable English keys, for other systems and for tests."""
-
-    def row(r: Row) -> dict[str, Any]:
-        return {"code": r.code, "name": r.name, "area": r.area, **r.counts}
-
+def count_span(tx: Tx, span: Span) -> dict[str, Counts]:
+    """Every column per village code (`NO_VILLAGE` for events without one), for the events
+    with `start <= at < end`. Villages without events are absent."""
     return {
-        "week": report.week.name,
-        "start": report.week.start.isoformat(),
-        "end": report.week.end.isoformat(),
-        "villages": [row(r) for r in report.villages],
-        "areas": [row(r) for r in report.areas],
-        "total": row(report.total),
-        "invalid_reasons": [{"reason": reason, "count": n} for reason, n in report.invalid_reasons],
+        row[0] or NO_VILLAGE: dict(zip(KEYS, row[1:], strict=True))
+        for row in tx.db.execute(_QUERY, span).fetchall()
     }
+
+
+def invalid_reasons(tx: Tx, span: Span) -> list[tuple[str, int]]:
+    """The most common reasons a typed card number was wrong, most frequent first."""
+    rows = tx.db.execute(
+        "SELECT json_extract(data, '$.reason') AS reason, COUNT(*) AS n FROM events "
+        "INDEXED BY idx_events_report WHERE at >= ? AND at < ? AND kind = 'card_checked' "
+        "AND json_extract(data, '$.valid') = 0 GROUP BY reason ORDER BY n DESC, reason LIMIT ?",
+        [*span, TOP_REASONS],
+    ).fetchall()
+    return [(str(reason), int(n)) for reason, n in rows]
+
+
+def first_event_at(tx: Tx) -> str | None:
+    """When the first event was recorded (the campaign's start when none is configured)."""
+    row = tx.db.execute("SELECT MIN(at) FROM events INDEXED BY idx_events_report").fetchone()
+    return row[0] if row else None
+
+
+def kept_spans(tx: Tx, spans: Iterable[Span]) -> dict[Span, dict[str, Counts]]:
+    """The kept counts of those `spans` that were counted before (the others are absent)."""
+    wanted = list(spans)
+    if not wanted:
+        return {}
+    kept: dict[Span, dict[str, Counts]] = {}
+    rows = tx.db.execute(
+        "SELECT start, end, village, counts FROM report_spans WHERE start >= ? AND start <= ?",
+        [min(s for s, _ in wanted), max(s for s, _ in wanted)],
+    ).fetchall()
+    wanted_set = set(wanted)
+    for start, end, village, counts in rows:
+        if (start, end) in wanted_set:
+            villages = kept.setdefault((start, end), {})
+            if village != _COUNTED:
+                villages[village] = zeros() | json.loads(counts)
+    return kept
+
+
+def keep_spans(tx: Tx, counted: dict[Span, dict[str, Counts]]) -> None:
+    """Keeps the counts of closed spans (a span already kept stays as it was)."""
+    rows = [
+        [start, end, village, json.dumps(counts, separators=(",", ":"))]
+        for (start, end), villages in counted.items()
+        for village, counts in [*villages.items(), (_COUNTED, {})]
+    ]
+    tx.db.conn.executemany(
+        "INSERT OR IGNORE INTO report_spans (start, end, village, counts) VALUES (?, ?, ?, ?)", rows
+    )

@@ -104,3 +104,39 @@ def m003_push_channels(db: Database) -> None:
     the platform's id of its message (an id, never the text)."""
     db["conversations"].add_column("chat_type", str, not_null_default="private")
     db["outbox"].add_column("platform_ref", str)
+
+
+@MIGRATIONS()
+def m004_office(db: Database) -> None:
+    """What the VHXH office's reports and roles need.
+
+    - `idx_events_report` covers every column a report reads, ordered by time, so a week's
+      counts read only that week's index entries; it replaces the two indexes no query used.
+    - `report_spans`: the counts of closed weeks, kept once no late message can land in them.
+    - `report_pushes`: the weeks whose report went to the officers (the primary key is what makes
+      the Wednesday push happen once per week, also across restarts).
+    - `roles`: who is an officer or a volunteer, by platform id (staff, not residents; erased
+      with the person's other rows), and `invites`: one-time codes, kept only as a hash.
+    """
+    db.execute("DROP INDEX IF EXISTS idx_events_village_at")
+    db.execute("DROP INDEX IF EXISTS idx_events_kind_at")
+    db.execute("CREATE INDEX idx_events_report ON events (at, village, kind, data, person)")
+    db["report_spans"].create(
+        {"start": str, "end": str, "village": str, "counts": str}, pk=("start", "end", "village")
+    )
+    db["report_pushes"].create({"week": str, "at": str}, pk="week")
+    db["roles"].create(
+        {"channel": str, "user_key": str, "role": str, "villages": str, "granted_at": str},
+        pk=("channel", "user_key"),
+    )
+    db["invites"].create(
+        {
+            "code_hash": str,
+            "role": str,
+            "villages": str,
+            "created_at": str,
+            "expires_at": str,
+            "used_at": str,
+        },
+        pk="code_hash",
+    )

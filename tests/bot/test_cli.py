@@ -163,8 +163,16 @@ def test_report_prints_a_named_week_as_json_and_refuses_a_bad_name(env, capsys):
     data = json.loads(capsys.readouterr().out)
     assert (data["week"], data["total"]["people"]) == ("2025-W39", 0)
     assert len(data["villages"]) == len(frozen_content().places.villages), "every village, zeros included"
-    assert main(["report", "--week", "tuần trước"]) == 2
-    assert "--week: tuần viết dạng 2025-W39" in capsys.readouterr().err
+    assert main(["report", "--week", "tuần 39"]) == 2
+    assert "Không lập được báo cáo: tuần viết dạng 2025-W39" in capsys.readouterr().err
+    assert main(["report", "--week", "2025-W54"]) == 2
+    assert "không có tuần" in capsys.readouterr().err
+    assert main(["report", "--commune", "xã Không Có"]) == 2
+    assert "không có xã 'xã Không Có'" in capsys.readouterr().err
+    assert main(["report", "--format", "json"]) == 0
+    current = json.loads(capsys.readouterr().out)
+    assert main(["report", "--week", "tuantruoc", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["week"] == current["last_week"] != current["week"]
     assert main(["report"]) == 0
     assert capsys.readouterr().out.startswith("Báo cáo tuần ")
     assert main(["report", "--week", "2025-W39", "--format", "csv", "--out", str(env / "w39.csv")]) == 0

@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.conversation import timestamp
-from bot.reports.counts import KEYS, as_json, week_report
+from bot.reports.counts import KEYS, keep_spans
 from bot.reports.render import as_csv, as_text
+from bot.reports.report import Scope, Targets, as_json, build_report
 from bot.reports.week import named_week, previous
 from bot.settings import load_settings
 from bot.store import Store
@@ -19,6 +20,13 @@ from tests.conftest import frozen_content
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 CUTOFF = load_settings({}, env_file=None).cutoff
 WEEK = named_week("2025-W39", HCM, CUTOFF)  # Wednesday 17 Sept 07:00 to Wednesday 24 Sept 07:00
+SCOPE = Scope(HCM, CUTOFF)
+#: A month after the week: every week of the fixture is settled.
+LATER = WEEK.end + timedelta(days=30)
+
+
+def week_report(tx, week, scope=SCOPE, now=LATER, commune=None):
+    return build_report(tx, week, scope, now, commune)[0]
 
 
 def event(kind: str, village: str | None, person: str | None, **data) -> dict:
@@ -67,7 +75,7 @@ def store(tmp_path):
 
 
 def counts(report, code: str) -> dict[str, int]:
-    return next(row.counts for row in report.villages if row.code == code)
+    return next(row.week for row in report.villages if row.code == code)
 
 
 def test_every_column_equals_the_hand_count(store):
@@ -101,14 +109,14 @@ def test_every_village_is_a_row_and_the_totals_add_up(store):
     assert [row.code for row in report.villages] == [v.code for v in villages] + [""]
     assert counts(report, "ttcm-to-2") == dict.fromkeys(KEYS, 0), "a quiet village shows zeros"
     dong_tam = next(row for row in report.areas if row.name == "Đồng Tâm")
-    assert dong_tam.counts["people"] == 3
-    assert report.total.counts["people"] == 5
-    assert report.total.counts["sessions"] == sum(row.counts["sessions"] for row in report.villages)
+    assert dong_tam.week["people"] == 3
+    assert report.total.week["people"] == 5
+    assert report.total.week["sessions"] == sum(row.week["sessions"] for row in report.villages)
 
 
 def test_the_week_before_holds_only_its_own_events(store):
     before = store.call(lambda tx: week_report(tx, previous(WEEK, HCM, CUTOFF)))
-    assert before.total.counts["sessions"] == 1
+    assert before.total.week["sessions"] == 1
     assert counts(before, "ttcm-to-1")["people"] == 1
 
 
@@ -134,7 +142,10 @@ def test_the_csv_opens_in_excel_with_the_same_numbers(store):
     rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
     assert rows[0][:4] == ["Khu vực", "Thôn, tổ dân phố", "Người được hỗ trợ", "Lượt bắt đầu"]
     by_name = {(row[0], row[1]): row[2:] for row in rows[1:]}
-    assert by_name[("Đồng Tâm", "Tổ dân phố 1")] == [str(counts(report, "ttcm-to-1")[key]) for key in KEYS]
+    first = by_name[("Đồng Tâm", "Tổ dân phố 1")]
+    assert first[: len(KEYS)] == [str(counts(report, "ttcm-to-1")[key]) for key in KEYS]
+    assert rows[0][2 + len(KEYS)] == "Người được hỗ trợ tuần trước"
+    assert first[len(KEYS)] == "1", "p9 the week before"
     assert by_name[("Đồng Tâm", "Cộng Đồng Tâm")][0] == "3"
     assert by_name[("", "Chưa chọn thôn")][0] == "1"
     assert by_name[("", "Toàn xã")][0] == "5"
@@ -149,3 +160,77 @@ def test_a_name_a_spreadsheet_would_run_is_neutralised(tmp_path, name):
         text = as_csv(opened.call(lambda tx: week_report(tx, WEEK)))
     (row,) = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))[1:2]
     assert row[1] == "'" + name
+
+
+def test_the_week_before_and_the_campaign_totals(store):
+    report = store.call(lambda tx: week_report(tx, WEEK))
+    village = next(row for row in report.villages if row.code == "ttcm-to-1")
+    assert village.last["people"] == 1
+    assert village.last["sessions"] == 1
+    assert village.change("people") == 2
+    assert village.campaign["sessions"] == 4, "3 this week and 1 the week before"
+    assert report.total.campaign["sessions"] == 6
+    assert report.since == WEEK.start - timedelta(microseconds=1), "no start set: the first event"
+    assert "Người được hỗ trợ: 5 (+4 so với tuần trước)" in as_text(report)
+
+
+def test_a_campaign_start_counts_from_its_own_week(store):
+    scope = Scope(HCM, CUTOFF, since=WEEK.start + timedelta(days=1))
+    report = store.call(lambda tx: week_report(tx, WEEK, scope))
+    assert report.total.campaign["sessions"] == 5, "the week before the campaign is not in its totals"
+    before = store.call(lambda tx: week_report(tx, previous(WEEK, HCM, CUTOFF), scope))
+    assert before.total.campaign["sessions"] == 0, "a week before the campaign has no totals"
+
+
+def test_a_settled_week_is_counted_once_and_kept(store):
+    _, fresh = store.call(lambda tx: build_report(tx, WEEK, SCOPE, LATER))
+    assert len(fresh) == 2, "the week and the one before are both settled a month later"
+    store.call(lambda tx: keep_spans(tx, fresh))
+    late = WEEK.start + timedelta(hours=2)
+    row = event("session_started", "ttcm-to-2", None, source="direct")
+    store.call(lambda tx: tx.record_events("telegram", timestamp(late), [row]))
+    report, again = store.call(lambda tx: build_report(tx, WEEK, SCOPE, LATER))
+    assert again == {}, "nothing counted afresh"
+    assert counts(report, "ttcm-to-2")["sessions"] == 0, "a settled week's numbers stay as reported"
+    unsettled = WEEK.end + timedelta(days=1)
+    report, fresh = store.call(lambda tx: build_report(tx, WEEK, SCOPE, unsettled))
+    assert counts(report, "ttcm-to-2")["sessions"] == 1, "a week just closed is still counted live"
+    assert fresh == {}, "the week before was kept already"
+
+
+def test_the_targets_of_a_village_with_a_goal(tmp_path):
+    content = frozen_content()
+    villages = [replace(v, target=20) if v.code == "ttcm-to-1" else v for v in content.places.villages]
+    with Store(tmp_path / "t.sqlite3", villages) as opened:
+        for when, row in EVENTS:
+            opened.call(lambda tx, when=when, row=row: tx.record_events("telegram", timestamp(when), [row]))
+        report = opened.call(lambda tx: week_report(tx, WEEK, Scope(HCM, CUTOFF, targets=Targets(10, 4))))
+    village = next(row for row in report.villages if row.code == "ttcm-to-1")
+    assert village.weekly_goal(report.targets) == 2
+    assert village.week_share(report.targets) == 50, "1 request of a weekly goal of 2"
+    assert village.campaign_share() == 5, "1 of 20 accounts"
+    assert report.total.goal == 20, "only the village with a goal adds to the total's"
+    assert report.signature_share() == 25, "1 person of a target of 4"
+    text = as_text(report)
+    assert "Chỉ tiêu tuần (10% số tài khoản): 1/2 yêu cầu, đạt 50%" in text
+    assert "chữ ký số 1/4 người (25%)" in text
+    data = as_json(report)
+    assert data["villages"][0]["week_share"] == 50
+    assert data["targets"]["signature"] == 4
+
+
+def test_several_communes_roll_up_and_one_can_be_chosen(tmp_path):
+    content = frozen_content()
+    villages = [
+        replace(v, commune="Xã Khác") if v.code == "nhuco-ban-quat" else v for v in content.places.villages
+    ]
+    with Store(tmp_path / "c.sqlite3", villages) as opened:
+        for when, row in EVENTS:
+            opened.call(lambda tx, when=when, row=row: tx.record_events("telegram", timestamp(when), [row]))
+        both = opened.call(lambda tx: week_report(tx, WEEK))
+        other = opened.call(lambda tx: week_report(tx, WEEK, commune="Xã Khác"))
+    assert both.total.name == "Tổng cộng"
+    assert {row.name: row.week["people"] for row in both.communes} == {villages[0].commune: 3, "Xã Khác": 1}
+    assert [row.code for row in other.villages] == ["nhuco-ban-quat"], "no 'no village' row for one commune"
+    assert other.total.week["handoffs"] == 1
+    assert other.total.name == "Toàn xã"
