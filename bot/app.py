@@ -15,6 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot import dashboard
 from bot.channels import Channel
 from bot.channels.console import ConsoleChannel
 from bot.channels.console import chat as console_chat
@@ -24,6 +25,7 @@ from bot.channels.zalo import ZaloChannel
 from bot.conversation import ConversationService, timestamp
 from bot.media import Media
 from bot.redact import hide_secrets
+from bot.reports.desk import ReportDesk
 from bot.sender import Sender
 from bot.settings import Settings
 from bot.store import Store, Tx
@@ -139,6 +141,7 @@ def build_app(
     app[_STORE] = store
     for channel in running:
         channel.setup(app)
+    dashboard.setup(app, ReportDesk.from_settings(store, settings, clock), settings)
     app.add_routes(Media(content, base).routes())
     app.add_routes([web.get("/healthz", healthz)])
 
