@@ -22,13 +22,15 @@ from bot.channels.console import chat as console_chat
 from bot.channels.telegram import TelegramChannel
 from bot.channels.web import WebChannel
 from bot.channels.zalo import ZaloChannel
-from bot.conversation import ConversationService, timestamp
+from bot.conversation import ConversationService
 from bot.media import Media
 from bot.redact import hide_secrets
+from bot.reports.chat import ChatReports
 from bot.reports.desk import ReportDesk
+from bot.reports.push import push_weekly
 from bot.sender import Sender
 from bot.settings import Settings
-from bot.store import Store, Tx
+from bot.store import Store, Tx, timestamp
 from flows import Content, load_content
 from flows.places import Places, Village
 
@@ -104,6 +106,13 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"ok": True})
 
 
+def dashboard_url(settings: Settings) -> str | None:
+    """The dashboard's public address, for links in chat: only when it is on and reachable."""
+    if settings.public_url and settings.dashboard_password.get_secret_value():
+        return f"{settings.public_url}/dashboard"
+    return None
+
+
 def channels(settings: Settings, service: ConversationService, content: Content, base: str) -> list[Channel]:
     """The channels this deployment runs: the web chat always, the others when configured."""
     found: list[Channel] = [WebChannel(service, settings, content)]
@@ -124,13 +133,20 @@ def build_app(
     work; images; the health check; the hourly retention purge."""
     hide_secrets(settings.secrets())
     senders: dict[str, Sender] = {}
+    desk = ReportDesk.from_settings(store, settings, clock)
+
+    def wake(name: str) -> None:
+        if name in senders:
+            senders[name].wake()
+
     service = ConversationService(
         store,
         content,
         clock,
-        wake=lambda name: senders[name].wake() if name in senders else None,
+        wake=wake,
         retention=timedelta(days=settings.retention_days),
         officers=settings.officers,
+        reports=ChatReports(desk, content, dashboard_url(settings)),
     )
     base = public_base(settings)
     running = channels(settings, service, content, base)
@@ -141,7 +157,7 @@ def build_app(
     app[_STORE] = store
     for channel in running:
         channel.setup(app)
-    dashboard.setup(app, ReportDesk.from_settings(store, settings, clock), settings)
+    dashboard.setup(app, desk, settings)
     app.add_routes(Media(content, base).routes())
     app.add_routes([web.get("/healthz", healthz)])
 
@@ -156,6 +172,9 @@ def build_app(
                 await channel.stop()
             raise
         tasks = [asyncio.create_task(_purge_regularly(store, settings, clock))]
+        tasks.append(
+            asyncio.create_task(push_weekly(store, desk.scope, settings.officers, list(senders), clock, wake))
+        )
         tasks += [asyncio.create_task(channel.run()) for channel in running]
         tasks += [asyncio.create_task(sender.run()) for sender in senders.values()]
         yield
@@ -173,15 +192,21 @@ def build_app(
 
 def chat(settings: Settings, user: str) -> None:
     """The terminal chat, wired like every channel: the service, the console channel and its
-    sender."""
+    sender. Whoever types here has the machine and its database, so they are an officer
+    (`/baocao` works)."""
     store, content = open_store(settings)
     try:
         if content.unfilled():
             print(unfilled_warning(content) + "\n")
         hide_secrets(settings.secrets())
-        channel = ConsoleChannel(content)
+        reports = ChatReports(ReportDesk.from_settings(store, settings), content, dashboard_url(settings))
+        channel = ConsoleChannel(content, reports=reports)
         service = ConversationService(
-            store, content, retention=timedelta(days=settings.retention_days), officers=settings.officers
+            store,
+            content,
+            retention=timedelta(days=settings.retention_days),
+            officers=settings.officers | {f"{channel.name}:{user}"},
+            reports=reports,
         )
         console_chat(service, Sender(store, channel.name, channel.deliver, pacing=channel.pacing), user)
     finally:

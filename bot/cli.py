@@ -4,22 +4,27 @@ Messages are in Vietnamese: the person running these is the commune's IT helper.
 """
 
 import argparse
+import asyncio
 import csv
 import errno
 import io
+import secrets
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot import app, content_check, transcript
 from bot.channels import ChannelError
+from bot.channels.telegram import telegram_username
+from bot.conversation import invite_hash
 from bot.redact import setup_logging
 from bot.reports.desk import ReportDesk
 from bot.reports.formats import FORMATS
 from bot.settings import Settings, SettingsError, load_settings
-from bot.store import backup, village_rows
+from bot.store import backup, timestamp, village_rows
 from flows import load_content
+from flows.office import INVITE_PREFIX
 from flows.places import REQUIRED_COLUMNS, PlacesError, parse_villages
 
 Command = Callable[[argparse.Namespace, Settings], int]
@@ -91,6 +96,40 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
     else:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
+    return 0
+
+
+#: Roles an invite can grant from the command line.
+INVITE_ROLES = ("officer",)
+#: How long an invite code can be used, by default.
+INVITE_DAYS = 7
+
+
+def _days(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 365:
+        raise argparse.ArgumentTypeError("số ngày từ 1 đến 365")
+    return int(text)
+
+
+def _invite(args: argparse.Namespace, settings: Settings) -> int:
+    """A one-time code: the first person to send it to the helper in a private chat gets the
+    role. Only its hash is stored; the code itself is printed once, here."""
+    code = secrets.token_urlsafe(12)
+    now = datetime.now(UTC)
+    until = now + timedelta(days=args.days)
+    store, _content = app.open_store(settings)
+    try:
+        store.call(
+            lambda tx: tx.add_invite(invite_hash(code), args.role, "", timestamp(now), timestamp(until))
+        )
+    finally:
+        store.close()
+    payload = INVITE_PREFIX + code
+    print(f"Mã mời cán bộ (dùng một lần, đến {until.astimezone(settings.zone):%H:%M %d/%m/%Y}):")
+    print(f"  Gửi cho trợ lý, trong tin nhắn riêng (Telegram, Zalo):  /start {payload}")
+    username = asyncio.run(telegram_username(settings.telegram)) if settings.telegram.configured else None
+    if username:
+        print(f"  Hoặc mở trên Telegram:  https://t.me/{username}?start={payload}")
     return 0
 
 
@@ -193,6 +232,11 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--commune", help="one commune of several (default: all, with a roll-up)")
     report.add_argument("--format", choices=list(FORMATS), default="text", help=", ".join(FORMATS))
     report.add_argument("--out", type=Path, help="write to this file instead of printing")
+    invite = add("invite", "print a one-time code that makes whoever sends it an officer", _invite)
+    invite.add_argument("role", choices=INVITE_ROLES, help="the role the code grants")
+    invite.add_argument(
+        "--days", type=_days, default=INVITE_DAYS, help=f"days the code can be used (default {INVITE_DAYS})"
+    )
     copy = add("backup", "write a consistent copy of the database, also while the helper runs", _backup)
     copy.add_argument("file", type=Path, help="where to write the copy (must not exist yet)")
     content = add("content", "check the texts and data after editing them", _content_check, False)

@@ -14,18 +14,23 @@ question the person is at. A push channel's outbox row loses its text once the p
 """
 
 import asyncio
+import hashlib
 import logging
+import re
 import secrets
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import Any
+from typing import Any, Literal, cast
 
 from bot.redact import redact
-from bot.store import Store, Tx
+from bot.reports.chat import ChatReports
+from bot.store import Store, Tx, timestamp
 from flows import Button, Content, FlowEvent, FlowState, Inbound, Reply, Transition, handle
+from flows.model import Role
+from flows.office import INVITE_PREFIX, invite_code
 
 log = logging.getLogger(__name__)
 
@@ -41,14 +46,13 @@ GROUP_KEPT = timedelta(days=365)
 #: An inbound id seen again within this long is a duplicate delivery (Telegram keeps an
 #: undelivered update for 24 hours; after a week of silence it may reuse ids).
 DEDUPE_WINDOW = timedelta(hours=48)
-
-
-def timestamp(moment: datetime) -> str:
-    """The one text form of a time in the database: UTC, ISO 8601, sortable as text."""
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+_INVITE_CODE = re.compile(re.escape(INVITE_PREFIX) + r"[A-Za-z0-9_-]+")
 
 
 def reply_to_dict(reply: Reply) -> dict[str, Any]:
+    """A reply as its outbox row holds it; a report request is only the week's name."""
+    if reply.report is not None:
+        return {"report": reply.report}
     return {
         "text": reply.text,
         "buttons": [[b.id, b.label, b.link] if b.link else [b.id, b.label] for b in reply.buttons],
@@ -58,8 +62,15 @@ def reply_to_dict(reply: Reply) -> dict[str, Any]:
 
 
 def reply_from_dict(data: dict[str, Any]) -> Reply:
+    if "report" in data:
+        return Reply("", report=data["report"])
     buttons = tuple(Button(*button) for button in data["buttons"])
     return Reply(data["text"], buttons, data.get("image"), bool(data.get("wants_text")))
+
+
+def invite_hash(code: str) -> str:
+    """Invites are kept only as this hash: a copy of the database grants no role."""
+    return hashlib.sha256(code.encode()).hexdigest()
 
 
 def platform_actions(inbound: Inbound, transition: Transition) -> list[dict[str, Any]]:
@@ -150,6 +161,7 @@ class ConversationService:
         wake: Callable[[str], None] = lambda channel: None,
         retention: timedelta = timedelta(days=30),
         officers: frozenset[str] = frozenset(),
+        reports: ChatReports | None = None,
     ) -> None:
         self.store = store
         self.content = content
@@ -157,6 +169,7 @@ class ConversationService:
         self.wake = wake
         self.retention = retention
         self.officers = officers
+        self.reports = reports
         self.locks = ChatLocks()
         self.recent = RecentAnswers()
 
@@ -170,8 +183,6 @@ class ConversationService:
         backlog delivered after an outage lands in the right reporting week."""
         external_id = external_id or secrets.token_hex(12)
         key = (inbound.channel, inbound.chat_key, external_id)
-        role = "officer" if f"{inbound.channel}:{inbound.user_key}" in self.officers else "resident"
-        inbound = replace(inbound, role=role)
 
         async def work() -> Answer:
             clock = self.clock()
@@ -180,6 +191,8 @@ class ConversationService:
             now = min(inbound.received_at, clock) if inbound.received_at else clock
             job = partial(self._transition, inbound, external_id, now, clock, inline)
             answer: Answer = await self.store.run(job)
+            if inline and any(reply.report is not None for reply in answer.replies):
+                answer = replace(answer, replies=[await self._inline(reply) for reply in answer.replies])
             if inline and not answer.duplicate:
                 self.recent.remember(key, answer, clock)
             return answer
@@ -196,6 +209,7 @@ class ConversationService:
         inbound_id = tx.claim_inbound(channel, chat, external_id, at, timestamp(clock - DEDUPE_WINDOW))
         if inbound_id is None:
             return Answer(self._where_now(tx, inbound, now) if inline else [], True)
+        inbound = self._known(tx, inbound, at)
         raw = tx.load_state(channel, chat)
         try:
             state = _readable(raw, tx, inbound, at)
@@ -208,6 +222,7 @@ class ConversationService:
                 tx.queue_replies(channel, chat, inbound_id, map(reply_to_dict, replies), at)
             return Answer(replies)
         tx.record_events(channel, at, [_event_row(event) for event in transition.events])
+        replies = [self._pinned(reply, now) for reply in transition.replies]
         new = transition.state
         if transition.erased:
             tx.erase(channel, chat, inbound.user_key)
@@ -218,9 +233,41 @@ class ConversationService:
             if new.consent and inbound.chat_type == "private":
                 tx.remember_person(channel, inbound.user_key, new.person, new.village, at)
         if not inline:
-            rows = [*platform_actions(inbound, transition), *map(reply_to_dict, transition.replies)]
+            rows = [*platform_actions(inbound, transition), *map(reply_to_dict, replies)]
             tx.queue_replies(channel, chat, inbound_id, rows, at)
-        return Answer(list(transition.replies), erased=transition.erased)
+        return Answer(replies, erased=transition.erased)
+
+    def _known(self, tx: Tx, inbound: Inbound, at: str) -> Inbound:
+        """The sender's role (the settings' officers, else an invite's), after redeeming the
+        invite code the message carries, if any (private chats only)."""
+        channel, user = inbound.channel, inbound.user_key
+        role = "officer" if f"{channel}:{user}" in self.officers else tx.role_of(channel, user)
+        code = invite_code(inbound, self.content)
+        invite: Literal["granted", "refused"] | None = None
+        if code is not None:
+            granted = tx.redeem_invite(invite_hash(code), channel, user, at)
+            invite = "granted" if granted else "refused"
+            role = role if role == "officer" else granted or role
+        return replace(inbound, role=cast(Role, role or "resident"), invite=invite)
+
+    def _pinned(self, reply: Reply, now: datetime) -> Reply:
+        """A report request names its week for good ("tuantruoc" means the week before the
+        one the officer asked in, whenever the reply is delivered); a name that is no week, or a
+        helper without reports, gets a plain answer."""
+        if reply.report is None:
+            return reply
+        if self.reports is None:
+            return Reply(self.content.text("staff.report_failed"))
+        try:
+            return Reply("", report=self.reports.pin(reply.report, now))
+        except ValueError:
+            return Reply(self.content.text("staff.report_bad_week", week=reply.report))
+
+    async def _inline(self, reply: Reply) -> Reply:
+        """A report in a channel that answers in the HTTP response: its text, made now."""
+        if reply.report is None or self.reports is None:
+            return reply
+        return Reply((await self.reports.make(reply.report, with_file=False)).text)
 
     def _kept(self, inbound: Inbound, state: FlowState) -> timedelta:
         if inbound.chat_type == "group":
@@ -257,5 +304,9 @@ def _event_row(event: FlowEvent) -> dict[str, Any]:
 
 
 def _describe(inbound: Inbound) -> str:
-    """What arrived, for the dead letter: kind, button, start payload and text (masked later)."""
-    return f"kind={inbound.kind} choice={inbound.choice!r} payload={inbound.payload!r} text={inbound.text!r}"
+    """What arrived, for the dead letter: kind, button, start payload and text (numbers are masked
+    later; an invite code, here)."""
+    described = (
+        f"kind={inbound.kind} choice={inbound.choice!r} payload={inbound.payload!r} text={inbound.text!r}"
+    )
+    return _INVITE_CODE.sub(INVITE_PREFIX + "***", described)

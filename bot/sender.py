@@ -31,9 +31,8 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
-from bot.conversation import timestamp
 from bot.redact import redact
-from bot.store import OutboxRow, Store, Tx
+from bot.store import OutboxRow, Store, Tx, timestamp
 
 log = logging.getLogger(__name__)
 

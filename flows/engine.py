@@ -26,7 +26,7 @@ import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from flows import card_dialog, faq, menu, onboarding, search
+from flows import card_dialog, faq, menu, office, onboarding, search
 from flows.card_number import check_card_number
 from flows.content import Content
 from flows.group import handle_group
@@ -274,6 +274,7 @@ _COMMANDS: dict[str, Callable[[Turn, str | None], None]] = {
     "village": _change_village,
     "cancel": _cancel,
     "menu": lambda turn, _: turn.go(Step.MENU),
+    "report": office.report,
     **{item: lambda turn, _, item=item: menu.open_item(turn, item) for item in menu.MENU_ITEMS},
 }
 

@@ -26,7 +26,8 @@ EVENT_KINDS: dict[str, frozenset[str]] = {
     "group_guide_shown": frozenset(),
     "group_number_warned": frozenset(),
     "group_linked": frozenset(),
-    "refused": frozenset({"command"}),  # an officer-only command from someone else
+    "refused": frozenset({"command"}),  # an officer-only command, or an invite used up
+    "role_granted": frozenset({"role"}),  # an invite made the person an officer
 }
 
 

@@ -71,7 +71,7 @@ def _link(turn: Turn, name: str) -> None:
     """`/lienket_thon <village>`: officers only; the village by its code or its name."""
     if turn.inbound.role != "officer":
         turn.log("refused", command="lienket_thon")
-        turn.say("group.officers_only")
+        turn.say("staff.officers_only")
         return
     places = turn.content.places
     found = (places.by_code[name],) if name in places.by_code else places.match(name) if name else ()

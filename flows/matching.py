@@ -79,22 +79,30 @@ SLASH_COMMANDS = {
     "/chukyso": "signature",
     "/hoidap": "faq",
 }
+#: Slash commands that take the rest of the line as their argument ("/baocao 2025-W38"). They
+#: are not in the platform's menu: they are the office's, not the residents'.
+ARGUMENT_COMMANDS = {"/baocao": "report"}
 #: Commands that have typed words in the content (the others are slash commands only).
 TYPED_COMMANDS = ("menu", "cancel", "help", "village", "stop", "erase", "handoff")
-COMMANDS = (*dict.fromkeys(SLASH_COMMANDS.values()), "start")
+COMMANDS = (*dict.fromkeys(SLASH_COMMANDS.values()), *ARGUMENT_COMMANDS.values(), "start")
 
 _START = re.compile(
     r"^\s*(?:/start|bắt đầu lại|bat dau lai|bắt đầu|bat dau|start)(?:@\w+)?(?:\s+([A-Za-z0-9_-]+))?[\s!.]*$",
     re.IGNORECASE,
 )
 _BOT_SUFFIX = re.compile(r"^(/\w+)@\w+")
+_WITH_ARGUMENT = re.compile(r"^\s*(/[A-Za-z_]+)(?:@\w+)?(?:\s+(.*?))?\s*$", re.DOTALL)
 
 
 def command_of(text: str, vocabulary: Vocabulary) -> tuple[str, str | None] | None:
-    """The global command `text` is, with the start payload if any; None for ordinary text."""
+    """The global command `text` is, with the start payload or the argument if any; None for
+    ordinary text."""
     start = _START.match(unicodedata.normalize("NFC", text))
     if start:
         return "start", start.group(1)
+    argued = _WITH_ARGUMENT.match(text)
+    if argued and argued.group(1).lower() in ARGUMENT_COMMANDS:
+        return ARGUMENT_COMMANDS[argued.group(1).lower()], argued.group(2) or ""
     word = normalize(_BOT_SUFFIX.sub(r"\1", text.strip()))
     command = SLASH_COMMANDS.get(word) or vocabulary.commands.get(word)
     return (command, None) if command else None

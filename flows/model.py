@@ -86,7 +86,8 @@ class Inbound:
     of the message whose button was pressed), so that the channel can remove it or its buttons;
     `links` is False on a platform that cannot show a button opening a private chat with the
     helper (Zalo), so a group is told how to reach it instead. `role` is set by the service,
-    never by a channel."""
+    never by a channel, and so is `invite`: the outcome of a one-time invite code the message
+    carried ("granted" or "refused"; see `flows.office.invite_code`)."""
 
     channel: str
     user_key: str
@@ -101,6 +102,7 @@ class Inbound:
     message_ref: str | None = None
     links: bool = True
     role: Role = "resident"
+    invite: Literal["granted", "refused"] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,12 +120,15 @@ class Button:
 class Reply:
     """One message to show. `image` names an image (for example "qr:video") that each channel
     renders its own way; `buttons` may be shown as buttons or as a numbered list; `wants_text`
-    when the question expects a typed answer (a card number), so a channel can offer the keyboard."""
+    when the question expects a typed answer (a card number), so a channel can offer the keyboard.
+    `report` asks for the office's weekly report in this place ("" this week so far, or the week
+    an officer named): the service, which can read the database, puts the report there."""
 
     text: str
     buttons: tuple[Button, ...] = ()
     image: str | None = None
     wants_text: bool = False
+    report: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

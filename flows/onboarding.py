@@ -8,6 +8,7 @@ rights, whom to ask) that Decree 356/2025 requires. The person then chooses "Äá
 person reference and no village.
 """
 
+from flows import office
 from flows.matching import number_of
 from flows.model import Step
 from flows.places import UNKNOWN
@@ -28,6 +29,7 @@ def village_from_payload(turn: Turn, payload: str | None) -> str | None:
 def start(turn: Turn, payload: str | None) -> None:
     """Begin a help session. Records `session_started`; asks for consent unless already given."""
     state = turn.state
+    office.welcome_invited(turn)
     pending = village_from_payload(turn, payload)
     state.max_guide_step = 0
     state.misses = 0

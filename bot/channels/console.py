@@ -24,6 +24,7 @@ import qrcode
 from bot.channels import Channel
 from bot.conversation import ConversationService, reply_from_dict
 from bot.rendering import numbered, qr_data
+from bot.reports.chat import ChatReports
 from bot.sender import Pacing, Sender
 from bot.store import OutboxRow
 from flows import Content, FlowEvent, FlowState, Inbound, Reply, handle
@@ -86,12 +87,19 @@ class ConsoleChannel(Channel):
     name = CHANNEL
     pacing = Pacing()
 
-    def __init__(self, content: Content, out: TextIO = sys.stdout) -> None:
+    def __init__(
+        self, content: Content, out: TextIO = sys.stdout, reports: ChatReports | None = None
+    ) -> None:
         self.content = content
         self.out = out
+        self.reports = reports
 
     async def deliver(self, row: OutboxRow) -> str | None:
-        if "text" in row.reply:  # actions on a platform's messages mean nothing here
+        if "report" in row.reply:
+            made = await self.reports.make(row.reply["report"], with_file=False) if self.reports else None
+            text = made.text if made else self.content.text("staff.report_failed")
+            print(text + "\n", file=self.out, flush=True)
+        elif "text" in row.reply:  # actions on a platform's messages mean nothing here
             print(render(reply_from_dict(row.reply), self.content) + "\n", file=self.out, flush=True)
         return None
 

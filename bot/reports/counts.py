@@ -17,8 +17,7 @@ import json
 from collections.abc import Iterable
 from datetime import datetime
 
-from bot.conversation import timestamp
-from bot.store import Tx
+from bot.store import Tx, timestamp
 
 Counts = dict[str, int]
 #: A span of time as the database writes it: (start, end) timestamps.

@@ -22,6 +22,7 @@ import sqlite3
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -31,7 +32,7 @@ from bot.store.schema import MIGRATIONS
 from bot.store.tx import OutboxRow, Tx
 from flows.places import Village
 
-__all__ = ["OutboxRow", "Store", "Tx", "backup", "village_rows"]
+__all__ = ["OutboxRow", "Store", "Tx", "backup", "timestamp", "village_rows"]
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -43,6 +44,11 @@ READERS = 2
 _STOP = object()
 #: A finished job: where its caller waits, its result, or its error.
 _Outcome = tuple[Any, Any, BaseException | None]
+
+
+def timestamp(moment: datetime) -> str:
+    """The one text form of a time in the database: UTC, ISO 8601, sortable as text."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def village_rows(villages: list[Village]) -> list[dict[str, Any]]:

@@ -128,8 +128,54 @@ class Tx:
             ("outbox", "chat_key", chat_key),
             ("dead_letters", "chat_key", chat_key),
             ("people", "user_key", user_key),
+            ("roles", "user_key", user_key),
         ):
             self.db.execute(f"DELETE FROM {table} WHERE channel = ? AND {column} = ?", [channel, key])
+
+    # --- roles and the office ----------------------------------------------------------------
+
+    def role_of(self, channel: str, user_key: str) -> str | None:
+        row = self.db.execute(
+            "SELECT role FROM roles WHERE channel = ? AND user_key = ?", [channel, user_key]
+        ).fetchone()
+        return row[0] if row else None
+
+    def add_invite(self, code_hash: str, role: str, villages: str, at: str, expires_at: str) -> None:
+        self.db.execute(
+            "INSERT INTO invites (code_hash, role, villages, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+            [code_hash, role, villages, at, expires_at],
+        )
+
+    def redeem_invite(self, code_hash: str, channel: str, user_key: str, at: str) -> str | None:
+        """The role an unused, unexpired invite grants (it is used up and the role recorded), or
+        None. A person who has a role keeps the higher one."""
+        row = self.db.execute(
+            "UPDATE invites SET used_at = ? WHERE code_hash = ? AND used_at IS NULL AND expires_at > ? "
+            "RETURNING role, villages",
+            [at, code_hash, at],
+        ).fetchone()
+        if row is None:
+            return None
+        role, villages = row
+        if self.role_of(channel, user_key) == "officer":
+            return "officer"
+        self.db.execute(
+            "INSERT INTO roles (channel, user_key, role, villages, granted_at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (channel, user_key) DO UPDATE SET role = excluded.role, "
+            "villages = excluded.villages, granted_at = excluded.granted_at",
+            [channel, user_key, role, villages, at],
+        )
+        return str(role)
+
+    def with_role(self, role: str) -> list[tuple[str, str]]:
+        """(channel, user key) of everyone given `role` by an invite."""
+        rows = self.db.execute("SELECT channel, user_key FROM roles WHERE role = ?", [role]).fetchall()
+        return [(channel, user_key) for channel, user_key in rows]
+
+    def claim_push(self, week: str, at: str) -> bool:
+        """True once per week: the week's report is to be pushed now (never again after)."""
+        cursor = self.db.execute("INSERT OR IGNORE INTO report_pushes (week, at) VALUES (?, ?)", [week, at])
+        return bool(cursor.rowcount)
 
     def dead_letter(self, channel: str, chat_key: str, error: str, payload: str, at: str) -> None:
         self.db.execute(

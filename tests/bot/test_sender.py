@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.conversation import timestamp
 from bot.sender import (
     BlockedError,
     Pacing,
@@ -19,7 +18,7 @@ from bot.sender import (
     Sender,
     TransientError,
 )
-from bot.store import OutboxRow, Store
+from bot.store import OutboxRow, Store, timestamp
 
 T0 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
 

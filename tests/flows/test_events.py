@@ -32,6 +32,7 @@ CONTRACT = {
     "group_number_warned": set(),
     "group_linked": set(),
     "refused": {"command"},
+    "role_granted": {"role"},
 }
 
 

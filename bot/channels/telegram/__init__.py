@@ -47,6 +47,8 @@ MAX_BODY = 256 * 1024
 ALLOWED_UPDATES = ["message", "callback_query"]
 #: Seconds one long poll waits for updates.
 POLL_SECONDS = 25
+#: Seconds the command line waits for `getMe` before printing an invite without its deep link.
+USERNAME_TIMEOUT = 5.0
 #: Seconds between failed polls, doubling up to the last.
 POLL_BACKOFF = (1.0, 2.0, 5.0, 15.0, 30.0)
 #: Telegram's limits: messages per second overall, seconds between messages to one private chat
@@ -85,6 +87,17 @@ def delivery_error(error: TelegramError) -> DeliveryError | None:
     if isinstance(error, NetworkError):  # TimedOut is one
         return TransientError(str(error))
     return PermanentError(type(error).__name__)
+
+
+async def telegram_username(settings: TelegramSettings) -> str | None:
+    """The bot's username (for a deep link printed by the command line), or None when Telegram
+    cannot be reached now."""
+    async with aiohttp.ClientSession() as session:
+        api = BotApi(session, settings.api_base, settings.bot_token.get_secret_value())
+        try:
+            return str((await asyncio.wait_for(api.call("getMe"), USERNAME_TIMEOUT))["username"])
+        except (TelegramError, TimeoutError, aiohttp.ClientError, KeyError):
+            return None
 
 
 class TelegramChannel(Channel):
@@ -275,7 +288,10 @@ class TelegramChannel(Channel):
             if "action" in row.reply:
                 await self._act(chat, row.reply)
                 return None
-            sent = await self._send(chat, reply_from_dict(row.reply))
+            if "report" in row.reply:
+                sent = await self._report(chat, row.reply["report"])
+            else:
+                sent = await self._send(chat, reply_from_dict(row.reply))
         except TelegramError as error:
             mapped = delivery_error(error)
             if mapped is None:
@@ -290,16 +306,28 @@ class TelegramChannel(Channel):
         elif action["action"] == "unbutton":
             await self.api.call("editMessageReplyMarkup", chat_id=chat, message_id=message)
 
+    async def _report(self, chat: str, week: str) -> dict[str, Any]:
+        """The report's text, then the spreadsheet as a file."""
+        reports = self.service.reports
+        if reports is None:
+            return await self._send(chat, Reply(self.content.text("staff.report_failed")))
+        made = await reports.make(week, with_file=True)
+        sent = await self._send(chat, Reply(made.text))
+        if made.file is None:
+            return sent
+        caption = self.content.text("staff.report_file", week=week)
+        return await self.api.call("sendDocument", {"document": made.file}, chat_id=chat, caption=caption)
+
     async def _send(self, chat: str, reply: Reply) -> dict[str, Any]:
         """The reply's messages; the last one (which carries the buttons) is returned."""
         markup = self._keyboard(reply.buttons)
         png = image_png(reply.image, self.content, self.base_url)
         if png is not None and len(reply.text) <= MessageLimit.CAPTION_LENGTH:
             return await self.api.call(
-                "sendPhoto", {"photo": png}, chat_id=chat, caption=reply.text, **markup
+                "sendPhoto", {"photo": ("photo", png)}, chat_id=chat, caption=reply.text, **markup
             )
         if png is not None:
-            await self.api.call("sendPhoto", {"photo": png}, chat_id=chat)
+            await self.api.call("sendPhoto", {"photo": ("photo", png)}, chat_id=chat)
         *first, last = split_text(reply.text, MessageLimit.MAX_TEXT_LENGTH)
         for piece in first:
             await self.api.call("sendMessage", chat_id=chat, text=piece)

@@ -73,16 +73,18 @@ class BotApi:
         self._url = f"{base_url}{token}/"
         self._timeout = aiohttp.ClientTimeout(sock_connect=CONNECT_TIMEOUT, sock_read=READ_TIMEOUT)
 
-    async def call(self, method: str, files: dict[str, bytes] | None = None, **params: Any) -> Any:
-        """The call's `result`. With `files` (an upload) the fields go as multipart, nested
-        objects as JSON text, as the Bot API reads them."""
+    async def call(
+        self, method: str, files: dict[str, tuple[str, bytes]] | None = None, **params: Any
+    ) -> Any:
+        """The call's `result`. With `files` (field -> (file name, bytes): an upload) the fields
+        go as multipart, nested objects as JSON text, as the Bot API reads them."""
         body: _Body
         if files:
             body, headers = aiohttp.FormData(), None
             for name, value in params.items():
                 body.add_field(name, value if isinstance(value, str) else json.dumps(value))
-            for name, content in files.items():
-                body.add_field(name, content, filename=name)
+            for name, (filename, content) in files.items():
+                body.add_field(name, content, filename=filename)
         else:
             body, headers = json.dumps(params).encode(), _JSON
         payload = await _post(self._session, "POST", self._url + method, body, headers, self._timeout)

@@ -188,6 +188,8 @@ class ZaloChannel(Channel):
 
     async def deliver(self, row: OutboxRow) -> str | None:
         try:
+            if "report" in row.reply:
+                return await self._send(row.chat_key, Reply(await self._report(row.reply["report"])))
             return await self._send(row.chat_key, reply_from_dict(row.reply))
         except (ZaloError, ZaloUnreachable) as error:
             raise delivery_error(error) from None
@@ -209,6 +211,16 @@ class ZaloChannel(Channel):
         for piece in pieces:
             sent = await self.api.call("sendMessage", chat_id=chat, text=piece)
         return str(sent["message_id"]) if isinstance(sent, dict) and "message_id" in sent else None
+
+    async def _report(self, week: str) -> str:
+        """The report's text; the spreadsheet as a link to the dashboard (Zalo's bots send no
+        files), when the dashboard is reachable."""
+        reports = self.service.reports
+        if reports is None:
+            return self.content.text("staff.report_failed")
+        text = (await reports.make(week, with_file=False)).text
+        link = reports.link(week)
+        return f"{text}\n\n{link}" if link else text
 
     def text(self, reply: Reply) -> str:
         """The text, then its options numbered under a line saying how to answer (the flow gives

@@ -353,7 +353,7 @@ async def test_the_commands_are_registered_in_vietnamese(helper):
 
 
 async def test_the_platforms_time_is_the_events_time(helper):
-    an_hour_ago = int(time.time()) - 3600
+    an_hour_ago = int(helper.clock().timestamp()) - 3600
     await helper.say(new_chat(), "xin chào", date=an_hour_ago)
     (event,) = await helper.rows("SELECT at FROM events")
     at = datetime.fromisoformat(event["at"])

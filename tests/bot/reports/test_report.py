@@ -8,13 +8,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.conversation import timestamp
 from bot.reports.counts import KEYS, keep_spans
 from bot.reports.render import as_csv, as_text
 from bot.reports.report import Scope, Targets, as_json, build_report
 from bot.reports.week import named_week, previous
 from bot.settings import load_settings
-from bot.store import Store
+from bot.store import Store, timestamp
 from tests.conftest import frozen_content
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
