@@ -5,8 +5,10 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.reports.chart import as_png
 from bot.reports.render import as_csv, as_text
 from bot.reports.report import Report, as_json
+from bot.reports.xlsx import as_xlsx
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,8 @@ FORMATS: dict[str, Format] = {
         lambda report: (json.dumps(as_json(report), ensure_ascii=False, indent=2) + "\n").encode(),
     ),
     "csv": Format("csv", "text/csv; charset=utf-8", lambda report: as_csv(report).encode()),
+    "xlsx": Format("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", as_xlsx),
+    "png": Format("png", "image/png", as_png),
 }
 
 
