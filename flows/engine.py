@@ -113,9 +113,12 @@ def _restart_after_idle(turn: Turn, quiet: bool) -> None:
 
 
 def _first_message(turn: Turn, inbound: Inbound) -> None:
-    """Any first message starts the welcome; a card number in it is still pre-checked."""
+    """Any first message starts the welcome; a card number in it is still pre-checked, and an
+    officer's `/baocao` still answered."""
     command = command_of(inbound.text, turn.content.vocabulary) if inbound.text else None
     payload = command[1] if command and command[0] == "start" else None
+    if command and command[0] == "report":  # an officer's first message may be the report
+        office.report(turn, command[1])
     onboarding.start(turn, inbound.payload or payload)
     if inbound.text and not command:
         check = check_card_number(inbound.text)

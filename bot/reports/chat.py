@@ -7,6 +7,7 @@ An officer's `/baocao` and the Wednesday push both leave an outbox row naming th
 the conversation's transaction never waits for it, and a crash before delivery makes it again.
 """
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -52,7 +53,8 @@ class ChatReports:
         form = FORMATS.get(FILE_FORMAT)
         if not with_file or form is None:
             return ChatReport(text)
-        return ChatReport(text, (file_name(report, FILE_FORMAT), form.write(report)))
+        data = await asyncio.to_thread(form.write, report)
+        return ChatReport(text, (file_name(report, FILE_FORMAT), data))
 
     def link(self, week_name: str) -> str | None:
         """Where the spreadsheet is downloaded from the dashboard, said as a line of text."""

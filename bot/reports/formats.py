@@ -5,14 +5,23 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.reports.chart import as_png
 from bot.reports.render import as_csv, as_text
 from bot.reports.report import Report, as_json
 from bot.reports.xlsx import as_xlsx
 
 
+def _png(report: Report) -> bytes:
+    """matplotlib takes most of a second to import: it is loaded when a chart is first drawn,
+    not when the helper or a command starts."""
+    from bot.reports.chart import as_png  # noqa: PLC0415
+
+    return as_png(report)
+
+
 @dataclass(frozen=True)
 class Format:
+    """`write` takes up to a second or two for a province (XLSX, PNG): call it off the event loop."""
+
     suffix: str
     media_type: str
     write: Callable[[Report], bytes]
@@ -27,7 +36,7 @@ FORMATS: dict[str, Format] = {
     ),
     "csv": Format("csv", "text/csv; charset=utf-8", lambda report: as_csv(report).encode()),
     "xlsx": Format("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", as_xlsx),
-    "png": Format("png", "image/png", as_png),
+    "png": Format("png", "image/png", _png),
 }
 
 

@@ -124,7 +124,7 @@ def build_report(
     last_week = previous(week, zone, cutoff)
     if since is None:
         first = first_event_at(tx)
-        since = datetime.fromisoformat(first) if first else None
+        since = datetime.fromisoformat(first).astimezone(zone) if first else None
     campaign_weeks = _weeks_from(since, week, zone, cutoff) if since else []
     settled = {w for w in (*campaign_weeks, last_week) if w.end + SETTLED_AFTER <= now}
     kept = kept_spans(tx, [span_of(w.start, w.end) for w in settled])

@@ -12,9 +12,12 @@ import pytest
 
 from bot import app
 from bot.cli import _parser, main
+from bot.conversation import invite_hash
 from tests.conftest import frozen_content
 
-COMMANDS = ["serve", "chat", "migrate", "purge", "report", "villages", "backup", "content", "replay"]
+COMMANDS = [
+    "serve", "chat", "migrate", "purge", "report", "invite", "villages", "backup", "content", "replay"
+]  # fmt: skip
 #: The start of a log line (bot/redact.py's format); every other line on stderr is for the person.
 LOG_LINE = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (DEBUG|INFO|WARNING|ERROR|CRITICAL) ")
 
@@ -178,3 +181,17 @@ def test_report_prints_a_named_week_as_json_and_refuses_a_bad_name(env, capsys):
     assert main(["report", "--week", "2025-W39", "--format", "csv", "--out", str(env / "w39.csv")]) == 0
     assert (env / "w39.csv").read_bytes().startswith("\ufeffKhu vực".encode())
     assert "w39.csv" in capsys.readouterr().out
+
+
+def test_an_invite_code_is_printed_once_and_kept_only_as_a_hash(env, capsys):
+    assert main(["invite", "officer", "--days", "2"]) == 0
+    printed = capsys.readouterr().out
+    (code,) = re.findall(r"/start moi_([A-Za-z0-9_-]+)", printed)
+    assert "t.me/" not in printed, "no deep link without a Telegram bot"
+    database = (env / "cli.sqlite3").read_bytes()
+    assert code.encode() not in database
+    assert invite_hash(code).encode() in database
+    with pytest.raises(SystemExit) as refused:
+        main(["invite", "officer", "--days", "0"])
+    assert refused.value.code == 2
+    assert "số ngày từ 1 đến 365" in capsys.readouterr().err

@@ -6,17 +6,23 @@ import asyncio
 import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 import bot.conversation
-from bot.conversation import RECENT_FOR, ConversationService, RecentAnswers
+from bot.conversation import RECENT_FOR, ConversationService, RecentAnswers, invite_hash
+from bot.reports.chat import ChatReports
+from bot.reports.desk import ReportDesk
+from bot.reports.report import Scope
+from bot.reports.week import Cutoff
 from bot.sender import Sender
-from bot.store import OutboxRow, Store
+from bot.store import OutboxRow, Store, timestamp
 from flows import Inbound, Reply
 from flows import handle as real_handle
 
 T0 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
+DAY = timedelta(days=1)
 TO_MENU = ("xin chào", "Đồng ý", "Đồng Tâm", "Tổ dân phố 3")
 TO_GUIDE = (*TO_MENU, "Hướng dẫn 5 bước tích hợp thẻ BHYT", "có", "có", "có")
 
@@ -258,3 +264,79 @@ async def test_a_pressed_message_loses_its_buttons_and_a_number_is_deleted_first
     actions = [r for r in replies if "action" in r]
     assert actions == [{"action": "unbutton", "message": "41"}, {"action": "delete", "message": "42"}]
     assert "action" in replies[0], "the action goes before that turn's replies"
+
+
+def officer_service(store, content, clock=None, officers=frozenset()) -> ConversationService:
+    clock = clock or Clock()
+    desk = ReportDesk(store, Scope(ZoneInfo("Asia/Ho_Chi_Minh"), Cutoff.parse("WED 07:00")), clock)
+    return ConversationService(store, content, clock, officers=officers, reports=ChatReports(desk, content))
+
+
+async def outbox(store: Store, chat: str) -> list[dict]:
+    sql = f"SELECT reply FROM outbox WHERE chat_key = '{chat}' ORDER BY id"
+    return [json.loads(r["reply"]) for r in await rows(store, sql)]
+
+
+async def test_an_invite_makes_one_person_an_officer_and_is_used_up(opened):
+    store, content = opened
+    service = officer_service(store, content)
+    until = timestamp(T0 + timedelta(days=7))
+    await store.run(lambda tx: tx.add_invite(invite_hash("c0de"), "officer", "", timestamp(T0), until))
+    first = await service.handle(Inbound("test", "a", "a", payload="moi_c0de"), inline=True)
+    assert "anh/chị là cán bộ xã" in first.replies[0].text
+    assert await store.run(lambda tx: tx.role_of("test", "a")) == "officer"
+    await service.handle(message("/baocao", "a"))
+    assert {"report": "2026-W48"} in await outbox(store, "a"), "the week of T0, pinned by name"
+    second = await service.handle(Inbound("test", "b", "b", text="/start moi_c0de"), inline=True)
+    assert "đã được dùng hoặc đã hết hạn" in second.replies[0].text
+    await service.handle(message("/baocao", "b"))
+    assert not any("report" in row for row in await outbox(store, "b")), "the second person is refused"
+    refused = await rows(store, "SELECT data FROM events WHERE kind = 'refused' ORDER BY id")
+    assert [r["data"] for r in refused] == ['{"command":"invite"}', '{"command":"baocao"}']
+    (invite,) = await rows(store, "SELECT * FROM invites")
+    assert "c0de" not in json.dumps(invite), "only the hash is kept"
+
+
+async def test_an_expired_invite_grants_nothing_and_erasing_drops_a_role(opened):
+    store, content = opened
+    service = officer_service(store, content)
+    past = timestamp(T0 - timedelta(days=1))
+    await store.run(lambda tx: tx.add_invite(invite_hash("old"), "officer", "", past, past))
+    await service.handle(Inbound("test", "a", "a", payload="moi_old"))
+    assert await store.run(lambda tx: tx.role_of("test", "a")) is None
+    await store.run(lambda tx: tx.add_invite(invite_hash("new"), "officer", "", past, timestamp(T0 + DAY)))
+    await service.handle(Inbound("test", "a", "a", payload="moi_new"))
+    assert await store.run(lambda tx: tx.role_of("test", "a")) == "officer"
+    await store.run(lambda tx: tx.erase("test", "a", "a"))
+    assert await store.run(lambda tx: tx.role_of("test", "a")) is None, "a person's erase takes the role too"
+
+
+async def test_the_week_an_officer_names_is_pinned_or_explained(opened):
+    store, content = opened
+    service = officer_service(store, content, officers=frozenset({"test:boss"}))
+    for text in ("xin chào", "Không đồng ý", "/baocao tuantruoc", "/baocao 2025-W60", "/baocao 2025-W39"):
+        await service.handle(message(text, "boss"))
+    reports = [row["report"] for row in await outbox(store, "boss") if "report" in row]
+    assert reports == ["2026-W47", "2025-W39"]
+    texts = [row.get("text", "") for row in await outbox(store, "boss")]
+    assert any('Không có tuần "2025-W60"' in text for text in texts)
+
+
+async def test_a_channel_answering_inline_gets_the_reports_text(opened):
+    store, content = opened
+    service = officer_service(store, content, officers=frozenset({"test:boss"}))
+    await service.handle(message("xin chào", "boss"), inline=True)
+    answer = await service.handle(message("/baocao", "boss"), inline=True)
+    assert answer.replies[0].text.startswith("Báo cáo tuần 2026-W48")
+    assert answer.replies[-1].buttons, "then the question the officer is at"
+
+
+async def test_an_invite_code_never_reaches_a_dead_letter(service, monkeypatch):
+    def broken(state, inbound, content, now, **kwargs):
+        raise ValueError("boom")
+
+    monkeypatch.setattr(bot.conversation, "handle", broken)
+    await service.handle(Inbound("test", "a", "a", text="/start moi_Secret-Code1"), inline=True)
+    (letter,) = await rows(service.store, "SELECT payload FROM dead_letters")
+    assert "Secret" not in letter["payload"]
+    assert "moi_***" in letter["payload"]

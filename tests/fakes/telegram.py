@@ -61,6 +61,8 @@ class FakeTelegram(FakePlatform):
         self.webhook: dict[str, Any] | None = None
         self.commands: list[dict] | None = None
         self.admin_chats: set[str] = set()
+        #: Documents the bot sent: (chat id, file name, bytes), to open them as a person would.
+        self.documents: list[tuple[int, str, bytes]] = []
         self._updates: list[dict[str, Any]] = []
         self._update_queued = asyncio.Event()
 
@@ -69,6 +71,7 @@ class FakeTelegram(FakePlatform):
             "getme": self._get_me,
             "sendmessage": self._send_message,
             "sendphoto": self._send_photo,
+            "senddocument": self._send_document,
             "deletemessage": self._delete_message,
             "setwebhook": self._set_webhook,
             "deletewebhook": self._delete_webhook,
@@ -93,7 +96,11 @@ class FakeTelegram(FakePlatform):
         return super().add_fault(method, **how)
 
     async def read_params(self, request: web.Request) -> tuple[dict[str, Any], dict[str, int]]:
-        return await _read_params(request)
+        params, files, uploaded = await _read_params(request)
+        if "document" in uploaded:
+            name, data = uploaded["document"]
+            params["_document"] = (name, data)
+        return params, files
 
     def sent_to(self, chat_id: str | int) -> list[Call]:
         """What the bot sent to one chat (texts and photos), in arrival order."""
@@ -156,6 +163,17 @@ class FakeTelegram(FakePlatform):
         if "photo" not in call.files and not call.params.get("photo"):
             raise ApiError(400, "Bad Request: there is no photo in the request")
         content: dict[str, Any] = {"photo": [dict(_PHOTO)]}
+        if call.params.get("caption"):
+            content["caption"] = call.params["caption"]
+        return self._message(chat_id, **content)
+
+    async def _send_document(self, call: Call) -> dict[str, Any]:
+        chat_id = _chat_id(call.params)
+        if "_document" not in call.params:
+            raise ApiError(400, "Bad Request: there is no document in the request")
+        name, data = call.params.pop("_document")
+        self.documents.append((chat_id, name, data))
+        content: dict[str, Any] = {"document": {"file_name": name, "file_size": len(data)}}
         if call.params.get("caption"):
             content["caption"] = call.params["caption"]
         return self._message(chat_id, **content)
@@ -325,20 +343,26 @@ def _chat_id(params: dict[str, Any]) -> int:
         raise ApiError(400, "Bad Request: chat not found") from None
 
 
-async def _read_params(request: web.Request) -> tuple[dict[str, Any], dict[str, int]]:
-    """Query, form, multipart or JSON fields in one shape: strings, except the JSON_FIELDS objects."""
+async def _read_params(
+    request: web.Request,
+) -> tuple[dict[str, Any], dict[str, int], dict[str, tuple[str, bytes]]]:
+    """Query, form, multipart or JSON fields in one shape: strings, except the JSON_FIELDS objects;
+    the sizes of the uploaded files, and the files themselves (name, bytes)."""
     raw: dict[str, Any] = dict(request.query)
     files: dict[str, int] = {}
+    uploaded: dict[str, tuple[str, bytes]] = {}
     if request.content_type == "application/json":
         if request.body_exists:
             raw.update(await request.json())
     else:
         for name, value in (await request.post()).items():
             if isinstance(value, web.FileField):
-                files[name] = len(value.file.read())
+                data = value.file.read()
+                files[name] = len(data)
+                uploaded[name] = (value.filename, data)
             else:
                 raw[name] = value
-    return {name: _normalise(name, value) for name, value in raw.items()}, files
+    return {name: _normalise(name, value) for name, value in raw.items()}, files, uploaded
 
 
 def _normalise(name: str, value: Any) -> Any:

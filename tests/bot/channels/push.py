@@ -15,7 +15,6 @@ from bot.store import Store
 from flows import Content
 from tests.conftest import frozen_content
 
-
 #: Where the channel tests' clock starts: a Saturday morning in Vietnam, days away from the weekly
 #: report's cut-off, so the Wednesday push never joins a test that is not about it.
 START = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)

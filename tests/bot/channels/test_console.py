@@ -202,3 +202,21 @@ def test_arrow_keys_edit_the_line_in_a_terminal(tmp_path):
     checks = [json.loads(data) for kind, data in rows if kind == "card_checked"]
     assert len(checks) == 1, rows
     assert checks[0]["valid"] is True, f"the helper did not get 0123456789: {checks[0]}"
+
+
+def test_the_terminal_user_is_an_officer_and_gets_the_report(tmp_path):
+    """Whoever types at the machine has its database anyway: `/baocao` works there."""
+    env = {**os.environ, "BOT_DB_PATH": str(tmp_path / "chat.sqlite3")}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "chat"],
+        input="xin chào\n/baocao\n".encode(),
+        capture_output=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=PATIENCE,
+        check=True,
+    )
+    printed = done.stdout.decode()
+    assert "Báo cáo tuần " in printed
+    assert "Người được hỗ trợ: 1 " in printed, "the terminal's own session"
+    assert "chỉ dành cho cán bộ" not in printed

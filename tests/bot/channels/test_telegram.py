@@ -3,13 +3,16 @@ against a fake Bot API on 127.0.0.1 (tests/fakes/telegram.py), by webhook and by
 
 import asyncio
 import contextlib
+import io
 import itertools
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import openpyxl
 import pytest
 from aiohttp import ClientSession
 from aiohttp.test_utils import TestServer
@@ -116,9 +119,11 @@ async def fake() -> AsyncIterator[FakeTelegram]:
 
 
 @contextlib.asynccontextmanager
-async def running(settings: Settings, fake: FakeTelegram) -> AsyncIterator[Helper]:
-    async with serving(settings) as (server, store, content, clock):
-        yield Helper(server, store, content, fake, clock)
+async def running(
+    settings: Settings, fake: FakeTelegram, clock: Clock | None = None
+) -> AsyncIterator[Helper]:
+    async with serving(settings, clock) as (server, store, content, started_clock):
+        yield Helper(server, store, content, fake, started_clock)
 
 
 @pytest.fixture
@@ -308,6 +313,36 @@ async def test_an_officer_links_a_group_and_its_button_then_carries_the_village(
     assert link["url"].endswith(f"?start=v_{village.code}")
     refused = await helper.say(group, f"/lienket_thon {village.name}", chat_type="group", user_id=42)
     assert "chỉ dành cho cán bộ" in refused[0]
+
+
+async def test_an_officer_asks_for_the_report_and_gets_the_text_and_the_spreadsheet(helper):
+    await helper.say(OFFICER, "xin chào")
+    said = await helper.say(OFFICER, "/baocao")
+    assert said[0].startswith("Báo cáo tuần 2026-W49 ("), "the week of the clock (Saturday 28 November)"
+    assert "Người được hỗ trợ: 1 (+1 so với tuần trước)" in said[0], "the officer's own session"
+    ((chat, name, data),) = helper.fake.documents
+    assert (chat, name) == (OFFICER, "bao-cao-2026-W49.xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).worksheets[0]
+    assert sheet["A1"].value == "Khu vực"
+    (document,) = helper.fake.calls_of("sendDocument")
+    assert document.params["caption"] == "Tệp Excel báo cáo tuần 2026-W49"
+    resident = new_chat()
+    await helper.say(resident, "xin chào")
+    refused = await helper.say(resident, "/baocao")
+    assert "chỉ dành cho cán bộ" in refused[0]
+    assert len(helper.fake.documents) == 1
+
+
+async def test_the_weeks_report_reaches_the_officer_at_the_cutoff_unasked(tmp_path, fake):
+    just_after = datetime(2026, 12, 2, 7, 0, 30, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+    async with running(settings_for(tmp_path, fake), fake, Clock(just_after)) as helper:
+        await fake.wait_for(lambda: helper.fake.documents)
+        await helper.settle()
+        texts = [_text(call) for call in helper.delivered(OFFICER)]
+        assert texts[0].startswith("Báo cáo tuần 2026-W49 (07:00 25/11 - 07:00 02/12/2026)")
+        assert [name for _, name, _ in helper.fake.documents] == ["bao-cao-2026-W49.xlsx"]
+        (push,) = await helper.rows("SELECT week FROM report_pushes")
+        assert push["week"] == "2026-W49"
 
 
 async def test_a_card_number_in_a_group_is_warned_about_and_deleted_where_allowed(helper):

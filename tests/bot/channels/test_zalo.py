@@ -19,10 +19,10 @@ from bot.app import open_store
 from bot.channels import ChannelError
 from bot.channels.web import COOKIE
 from bot.channels.zalo import CHAT_GAP, QUOTA_WAIT, SECRET_HEADER, TEXT_LIMIT, WEBHOOK_PATH, ZaloChannel
-from bot.conversation import ConversationService
+from bot.conversation import ConversationService, invite_hash
 from bot.redact import setup_logging
 from bot.settings import Settings, load_settings
-from bot.store import OutboxRow, Store
+from bot.store import OutboxRow, Store, timestamp
 from flows import Content
 from tests.bot.channels.push import Clock, serving, settle
 from tests.conftest import frozen_content
@@ -432,3 +432,19 @@ async def test_the_token_and_secret_never_reach_the_logs_or_the_database(tmp_pat
     for secret in (TOKEN, TOKEN.partition(":")[2], SECRET):
         assert secret not in logged
         assert secret.encode() not in stored
+
+
+async def test_an_invited_officer_gets_the_report_with_a_link_to_the_spreadsheet(tmp_path, fake):
+    settings = settings_for(tmp_path, fake, DASHBOARD_PASSWORD="mat-khau-du-dai")
+    async with running(settings, fake) as helper:
+        until = timestamp(helper.clock() + timedelta(days=1))
+        await helper.store.run(lambda tx: tx.add_invite(invite_hash("z1"), "officer", "", until, until))
+        chat = new_chat()
+        refused = await helper.say(chat, "/baocao")
+        assert "chỉ dành cho cán bộ" in refused[0]
+        granted = await helper.say(chat, "/start moi_z1")
+        assert "anh/chị là cán bộ xã" in granted[0]
+        (report,) = [text for text in await helper.say(chat, "/baocao tuantruoc") if "Báo cáo tuần" in text]
+        assert report.startswith("Báo cáo tuần 2026-W48 (")
+        assert f"{PUBLIC}/dashboard/download/xlsx?week=2026-W48" in report
+        assert len(report) <= 2000, "one Zalo message"
