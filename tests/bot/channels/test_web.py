@@ -314,3 +314,15 @@ async def test_office_screenshots_are_served_from_their_folder_only(client):
 async def test_healthz(client):
     response = await client.get("/healthz")
     assert (response.status, await response.json()) == (200, {"ok": True})
+
+
+async def test_the_report_command_is_refused_in_the_web_chat_and_logged(client, opened):
+    """Web visitors are anonymous: the office's numbers are on the dashboard, behind a login."""
+    await post(client, {"start": ""})
+    status, answer = await post(client, {"text": "/baocao"})
+    assert status == 200
+    assert "chỉ dành cho cán bộ xã" in texts(answer)
+    assert "Báo cáo tuần" not in texts(answer)
+    store, _ = opened
+    refused = await store.run(lambda tx: list(tx.db.query("SELECT data FROM events WHERE kind = 'refused'")))
+    assert refused == [{"data": '{"command":"baocao"}'}]
