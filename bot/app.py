@@ -31,6 +31,7 @@ from bot.reports.push import push_weekly
 from bot.sender import Sender
 from bot.settings import Settings
 from bot.store import Store, Tx, timestamp
+from bot.timers import sweep_regularly
 from flows import Content, load_content
 from flows.places import Places, Village
 
@@ -60,6 +61,7 @@ def open_store(settings: Settings, content: Content | None = None) -> tuple[Stor
         commune=settings.commune_name,
         video_url=settings.guide_video_url,
         retention_days=settings.retention_days,
+        zone=settings.zone,
     )
     store = Store(settings.bot_db_path, list(content.places.villages)).open()
     rows = store.call(lambda tx: tx.villages())
@@ -175,6 +177,7 @@ def build_app(
         tasks.append(
             asyncio.create_task(push_weekly(store, desk.scope, settings.officers, list(senders), clock, wake))
         )
+        tasks.append(asyncio.create_task(sweep_regularly(service, set(senders), clock)))
         tasks += [asyncio.create_task(channel.run()) for channel in running]
         tasks += [asyncio.create_task(sender.run()) for sender in senders.values()]
         yield

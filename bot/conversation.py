@@ -27,7 +27,7 @@ from typing import Any, Literal, cast
 
 from bot.redact import redact
 from bot.reports.chat import ChatReports
-from bot.store import Store, Tx, timestamp
+from bot.store import Saved, Store, Tx, timestamp
 from flows import Button, Content, FlowEvent, FlowState, Inbound, Reply, Transition, handle
 from flows.model import Role
 from flows.office import INVITE_PREFIX, invite_code
@@ -211,6 +211,8 @@ class ConversationService:
             return Answer(self._where_now(tx, inbound, now) if inline else [], True)
         inbound = self._known(tx, inbound, at)
         raw = tx.load_state(channel, chat)
+        if inbound.kind == "wake" and raw is None:
+            return Answer([])  # erased or expired since the timer was set
         try:
             state = _readable(raw, tx, inbound, at)
             transition = handle(state, inbound, self.content, now)
@@ -224,12 +226,15 @@ class ConversationService:
         tx.record_events(channel, at, [_event_row(event) for event in transition.events])
         replies = [self._pinned(reply, now) for reply in transition.replies]
         new = transition.state
+        wake_at = timestamp(datetime.fromisoformat(new.wake_at)) if new.wake_at else None
         if transition.erased:
             tx.erase(channel, chat, inbound.user_key)
+        elif inbound.kind == "wake":
+            tx.save_woken_state(channel, chat, new.to_json(), wake_at)
         else:
-            tx.save_state(
-                channel, chat, inbound.user_key, new.to_json(), at, timestamp(now + self._kept(inbound, new))
-            )
+            expires = timestamp(now + self._kept(inbound, new))
+            saved = Saved(new.to_json(), at, expires, inbound.chat_type, wake_at, new.reminders_off)
+            tx.save_state(channel, chat, inbound.user_key, saved)
             if new.consent and inbound.chat_type == "private":
                 tx.remember_person(channel, inbound.user_key, new.person, new.village, at)
         if not inline:

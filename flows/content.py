@@ -13,6 +13,7 @@ import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,6 +21,9 @@ from flows.card_number import DATA_DIR
 from flows.places import Places, load_villages_csv
 from flows.text import fold
 from flows.words import Vocabulary
+
+#: Vietnam's time (UTC+7, no daylight saving), until the deployment names its zone.
+VIETNAM = timezone(timedelta(hours=7))
 
 T = TypeVar("T")
 
@@ -47,6 +51,8 @@ class Content:
     places: Places
     fields: Mapping[str, str] = field(default_factory=dict)
     used: set[str] | None = None
+    #: The commune's time zone (`BOT_TIMEZONE`): no message goes out unprompted at night there.
+    zone: tzinfo = VIETNAM
     #: What is computed from the texts once (folded word lists, the vocabulary, the search
     #: index); a copy made with `replace` starts with an empty one, so it never sees stale texts.
     _derived: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
@@ -140,6 +146,7 @@ class Content:
         commune: str | None = None,
         video_url: str | None = None,
         retention_days: int | None = None,
+        zone: tzinfo | None = None,
     ) -> "Content":
         """A copy with the deployment's settings applied over the office's content."""
         fields = dict(self.fields)
@@ -149,7 +156,7 @@ class Content:
             fields["video_url"] = video_url
         if retention_days is not None:
             fields["retention_days"] = str(retention_days)
-        return replace(self, fields=fields)
+        return replace(self, fields=fields, zone=zone or self.zone)
 
     def tracking(self) -> "Content":
         """A copy that records every key it is asked for (used by the content tests)."""

@@ -26,7 +26,7 @@ import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from flows import card_dialog, faq, menu, office, onboarding, search
+from flows import card_dialog, faq, menu, office, onboarding, search, wakes
 from flows.card_number import check_card_number
 from flows.content import Content
 from flows.group import handle_group
@@ -67,7 +67,9 @@ def handle(
         return handle_group(state, inbound, content, now)
     state = FlowState(person=new_ref()) if state is None else state.copy()
     turn = Turn(state, content, now, inbound)
-    if state.step is not Step.NEW and _idle(state, now):
+    if inbound.kind == "wake":
+        return _woken(turn)
+    if state.step is not Step.NEW and _idle(state, now) and not wakes.nudged_recently(turn):
         _restart_after_idle(turn, quiet=_is_start(turn))
     if turn.state.step is Step.NEW:
         _first_message(turn, inbound)
@@ -80,7 +82,19 @@ def handle(
     state.step = turn.next or state.step
     STEPS[state.step].ask(turn)
     turn.state.last_at = now.isoformat()
+    submitted = any(e.kind == "outcome" and e.data.get("outcome") == "submitted" for e in turn.events)
+    wakes.plan(turn, submitted)
     return Transition(turn.state, tuple(turn.replies), tuple(turn.events), sensitive=sensitive)
+
+
+def _woken(turn: Turn) -> Transition:
+    """The helper's own timer, not a person: a nudge and the question it leads to, or nothing.
+    The person's last message (`last_at`) stays what it was."""
+    wakes.wake(turn)
+    if turn.replies:
+        turn.state.step = turn.next or turn.state.step
+        STEPS[turn.state.step].ask(turn)
+    return Transition(turn.state, tuple(turn.replies), tuple(turn.events))
 
 
 def _idle(state: FlowState, now: datetime) -> bool:

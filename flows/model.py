@@ -79,6 +79,7 @@ class Inbound:
     sent something that is not text (`kind`: "photo", "sticker", "voice", "file", "location",
     "other"), opened a start link (`payload`), or came back to a conversation whose last answer
     it no longer shows (`kind` "resume": the current question is asked again, nothing else).
+    `kind` "wake" is not a person at all: the helper's own timer (`FlowState.wake_at`) is due.
     `push` is False on a channel that cannot send a message unprompted (the web chat), so the
     flow never promises it a reminder. `chat_type` is "group" in a village's group chat (where
     the helper never asks for a card number); `received_at` is when the platform received the
@@ -167,6 +168,10 @@ class FlowState:
     limit_reminded: bool = False
     reminders_off: bool = False
     last_at: str | None = None
+    wake_at: str | None = None
+    wake_for: str | None = None
+    nudged_at: str | None = None
+    followups: int = 0
 
     def copy(self) -> "FlowState":
         """An independent copy for one transition (the caller's state is never changed)."""

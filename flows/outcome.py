@@ -4,6 +4,7 @@ Approvals and rejections (with their cause) are what the office most wants to co
 rejection cause comes with what to do about it.
 """
 
+from flows import wakes
 from flows.handoff import offer_handoff
 from flows.model import Step
 from flows.turn import Turn
@@ -22,7 +23,8 @@ def ask_result(turn: Turn) -> None:
 
 
 def answer_result(turn: Turn, name: str) -> None:
-    """Records `outcome` approved; a rejection asks for its cause; pending gets advice."""
+    """Records `outcome` approved; a rejection asks for its cause; pending gets advice (and,
+    after the first follow-up, one more in three days)."""
     if name == "approved":
         turn.log("outcome", outcome="approved")
         turn.say_all("result.approved.answer")
@@ -31,6 +33,8 @@ def answer_result(turn: Turn, name: str) -> None:
         turn.go(Step.REJECT_CAUSE)
     elif name == "pending":
         turn.say("result.pending.answer")
+        if wakes.pending_again(turn):
+            turn.say("wake.ask_again")
         turn.go(Step.MENU)
     else:
         turn.go(Step.MENU)

@@ -29,10 +29,10 @@ from typing import Any, TypeVar
 from sqlite_utils import Database
 
 from bot.store.schema import MIGRATIONS
-from bot.store.tx import OutboxRow, Tx
+from bot.store.tx import OutboxRow, Saved, Tx
 from flows.places import Village
 
-__all__ = ["OutboxRow", "Store", "Tx", "backup", "timestamp", "village_rows"]
+__all__ = ["OutboxRow", "Saved", "Store", "Tx", "backup", "timestamp", "village_rows"]
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)

@@ -140,3 +140,13 @@ def m004_office(db: Database) -> None:
         },
         pk="code_hash",
     )
+
+
+@MIGRATIONS()
+def m005_wakes(db: Database) -> None:
+    """The flow's own timers: `wake_at` is copied from the state, so the sweeper finds what is
+    due by an index holding only the conversations that have one; `opted_out` is the one field
+    that says "send nothing unprompted" (the person said "dừng", or blocked the helper)."""
+    db["conversations"].add_column("wake_at", str)
+    db["conversations"].add_column("opted_out", int, not_null_default=0)
+    db.execute("CREATE INDEX idx_conversations_wake ON conversations (wake_at) WHERE wake_at IS NOT NULL")

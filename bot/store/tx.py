@@ -24,6 +24,21 @@ class OutboxRow:
     attempts: int
 
 
+@dataclass(frozen=True, slots=True)
+class Saved:
+    """A conversation's row after the person's message: the state as of `at`, kept until
+    `expires_at` (counted from that message: the retention period with consent, a day without;
+    a group's, a year), the flow's next wake-up, and whether nothing may be sent unprompted
+    (a person who writes again has unblocked the helper, so a 403's opt-out ends)."""
+
+    state: str
+    at: str
+    expires_at: str
+    chat_type: str = "private"
+    wake_at: str | None = None
+    opted_out: bool = False
+
+
 def _json(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
@@ -61,25 +76,38 @@ class Tx:
         ).fetchone()
         return row[0] if row else None
 
-    def save_state(
-        self,
-        channel: str,
-        chat_key: str,
-        user_key: str,
-        state: str,
-        at: str,
-        expires_at: str,
-        chat_type: str = "private",
-    ) -> None:
-        """The conversation's state, kept until `expires_at` (counted from the person's own last
-        message: the retention period with consent, a day without; a group's, a year)."""
+    def save_state(self, channel: str, chat_key: str, user_key: str, saved: "Saved") -> None:
+        """The conversation's state after the person's message (see `Saved`)."""
         self.db.execute(
             "INSERT INTO conversations (channel, chat_key, user_key, state, updated_at, expires_at, "
-            "chat_type) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel, chat_key) DO UPDATE SET "
-            "user_key = excluded.user_key, state = excluded.state, updated_at = excluded.updated_at, "
-            "expires_at = excluded.expires_at",
-            [channel, chat_key, user_key, state, at, expires_at, chat_type],
+            "chat_type, wake_at, opted_out) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (channel, chat_key) DO UPDATE SET user_key = excluded.user_key, "
+            "state = excluded.state, updated_at = excluded.updated_at, expires_at = excluded.expires_at, "
+            "wake_at = excluded.wake_at, opted_out = excluded.opted_out",
+            [
+                channel, chat_key, user_key, saved.state, saved.at, saved.expires_at, saved.chat_type,
+                saved.wake_at, int(saved.opted_out),
+            ],
+        )  # fmt: skip
+
+    def save_woken_state(self, channel: str, chat_key: str, state: str, wake_at: str | None) -> None:
+        """The state after the helper's own timer: the retention clock and the expiry stay where
+        the person's last message put them (a nudge never keeps a person's data alive)."""
+        self.db.execute(
+            "UPDATE conversations SET state = ?, wake_at = CASE WHEN opted_out THEN NULL ELSE ? END "
+            "WHERE channel = ? AND chat_key = ?",
+            [state, wake_at, channel, chat_key],
         )
+
+    def due_wakes(self, now: str, limit: int) -> list[tuple[str, str, str, str]]:
+        """(channel, chat, user, wake time) of conversations whose timer is due, oldest first."""
+        rows = self.db.execute(
+            "SELECT channel, chat_key, user_key, wake_at FROM conversations INDEXED BY "
+            "idx_conversations_wake WHERE wake_at IS NOT NULL AND wake_at <= ? AND opted_out = 0 "
+            "ORDER BY wake_at LIMIT ?",
+            [now, limit],
+        ).fetchall()
+        return [(channel, chat, user, wake) for channel, chat, user, wake in rows]
 
     def remember_person(
         self, channel: str, user_key: str, person_ref: str, village: str | None, at: str
@@ -269,9 +297,8 @@ class Tx:
             [error, channel, chat_key],
         )
         self.db.execute(
-            "UPDATE people SET opted_out = 1 WHERE channel = ? AND user_key IN "
-            "(SELECT user_key FROM conversations WHERE channel = ? AND chat_key = ?)",
-            [channel, channel, chat_key],
+            "UPDATE conversations SET opted_out = 1, wake_at = NULL WHERE channel = ? AND chat_key = ?",
+            [channel, chat_key],
         )
 
     # --- housekeeping ------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from bot.sender import (
     Sender,
     TransientError,
 )
-from bot.store import OutboxRow, Store, timestamp
+from bot.store import OutboxRow, Saved, Store, timestamp
 
 T0 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
 
@@ -118,8 +118,7 @@ async def test_a_permanent_failure_is_not_retried(store):
 
 
 async def test_a_block_is_an_opt_out_for_every_pending_reply_of_that_chat(store):
-    store.call(lambda tx: tx.save_state("tg", "a", "user-a", "{}", timestamp(T0), timestamp(T0)))
-    store.call(lambda tx: tx.remember_person("tg", "user-a", "ref", None, timestamp(T0)))
+    store.call(lambda tx: tx.save_state("tg", "a", "user-a", Saved("{}", timestamp(T0), timestamp(T0))))
     platform = Platform()
     platform.failures["một"] = [BlockedError("403 bot was blocked by the user")]
     queue(store, "a", "một", "hai")
@@ -129,7 +128,7 @@ async def test_a_block_is_an_opt_out_for_every_pending_reply_of_that_chat(store)
     rows = outbox(store)
     assert sorted(row["status"] for row in rows) == ["failed", "failed", "sent"]
     assert all(row["reply"] is None for row in rows)
-    assert store.call(lambda tx: tx.db.execute("SELECT opted_out FROM people").fetchone()[0]) == 1
+    assert store.call(lambda tx: tx.db.execute("SELECT opted_out FROM conversations").fetchone()[0]) == 1
 
 
 async def test_a_failure_holds_back_that_chats_later_replies_only(store):

@@ -6,7 +6,7 @@ import sqlite3
 import pytest
 
 from bot.conversation import ConversationService
-from bot.store import Store, backup, village_rows
+from bot.store import Saved, Store, backup, village_rows
 from flows import Inbound
 from flows.places import Village
 from tests.conftest import frozen_content
@@ -60,8 +60,8 @@ def test_a_fresh_database_gets_the_shipped_villages_once(tmp_path, content):
 
 
 def test_state_round_trips(store):
-    store.call(lambda tx: tx.save_state("web", "c1", "u1", '{"step": "menu"}', AT, LATER))
-    store.call(lambda tx: tx.save_state("web", "c1", "u1", '{"step": "guide_2"}', AT, LATER))
+    store.call(lambda tx: tx.save_state("web", "c1", "u1", Saved('{"step": "menu"}', AT, LATER)))
+    store.call(lambda tx: tx.save_state("web", "c1", "u1", Saved('{"step": "guide_2"}', AT, LATER)))
     assert store.call(lambda tx: tx.load_state("web", "c1")) == '{"step": "guide_2"}'
     assert store.call(lambda tx: tx.load_state("web", "other")) is None
 
@@ -114,8 +114,8 @@ async def test_concurrent_jobs_commit_together_and_a_failing_one_alone(store):
 
 def test_retention_purge_removes_person_rows_and_keeps_events(store):
     def fill(tx):
-        tx.save_state("web", "old", "u-old", "{}", AT, LATER)
-        tx.save_state("web", "new", "u-new", "{}", LATER, "2027-01-30T01:00:00.000000+00:00")
+        tx.save_state("web", "old", "u-old", Saved("{}", AT, LATER))
+        tx.save_state("web", "new", "u-new", Saved("{}", LATER, "2027-01-30T01:00:00.000000+00:00"))
         tx.remember_person("web", "u-old", "ref-old", "ttcm-to-1", AT)
         tx.claim_inbound("web", "old", "m1", AT, AT)
         tx.queue_replies("web", "old", None, [{"text": "x", "buttons": [], "image": None}], AT)
@@ -137,7 +137,7 @@ def test_a_conversation_past_its_own_expiry_goes_with_every_row_of_its_chat(stor
 
     def fill(tx):
         for chat, expires in (("declined", soon), ("agreed", never)):
-            tx.save_state("web", chat, chat, "{}", AT, expires)
+            tx.save_state("web", chat, chat, Saved("{}", AT, expires))
             tx.claim_inbound("web", chat, "m1", AT, AT)
             tx.queue_replies("web", chat, None, [{"text": "x", "buttons": [], "image": None}], AT)
             tx.dead_letter("web", chat, "error", "payload", AT)
@@ -156,7 +156,7 @@ def test_a_conversation_past_its_own_expiry_goes_with_every_row_of_its_chat(stor
 
 def test_erase_deletes_everything_about_one_person_only(store):
     def fill(tx, chat):
-        tx.save_state("web", chat, chat, "{}", AT, LATER)
+        tx.save_state("web", chat, chat, Saved("{}", AT, LATER))
         tx.remember_person("web", chat, "ref", None, AT)
         tx.claim_inbound("web", chat, "m1", AT, AT)
         tx.queue_replies("web", chat, None, [{"text": "x", "buttons": [], "image": None}], AT)
@@ -189,7 +189,7 @@ def test_a_name_that_looks_like_sql_is_stored_as_a_name(store):
 
 
 def test_backup_is_a_consistent_copy_while_open(store, tmp_path):
-    store.call(lambda tx: tx.save_state("web", "c1", "u1", '{"step": "menu"}', AT, LATER))
+    store.call(lambda tx: tx.save_state("web", "c1", "u1", Saved('{"step": "menu"}', AT, LATER)))
     target = tmp_path / "copy.sqlite3"
     backup(store.path, target)
     with Store(target) as copy:

@@ -283,8 +283,8 @@ async def test_a_person_who_blocked_the_helper_is_opted_out_without_noise(helper
     helper.fake.add_fault("sendMessage", chat_id=chat, status=403)
     assert await helper.post(message_update(chat, "Đồng Tâm")) == 200
     await helper.settle()
-    (person,) = await helper.rows("SELECT opted_out FROM people")
-    assert person["opted_out"] == 1
+    (conversation,) = await helper.rows("SELECT opted_out, wake_at FROM conversations")
+    assert conversation == {"opted_out": 1, "wake_at": None}, "nothing is sent unprompted any more"
     failed = await helper.rows("SELECT error FROM outbox WHERE status = 'failed'")
     assert failed
     assert all(r["error"].startswith("blocked: 403 Forbidden") for r in failed)
