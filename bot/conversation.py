@@ -43,6 +43,8 @@ WITHOUT_CONSENT = timedelta(hours=24)
 #: A group chat's state (only the village it is linked to; no person) is kept this long after
 #: its last message.
 GROUP_KEPT = timedelta(days=365)
+#: How long an invite code can be used, by default.
+INVITE_DAYS = 7
 #: An inbound id seen again within this long is a duplicate delivery (Telegram keeps an
 #: undelivered update for 24 hours; after a week of silence it may reuse ids).
 DEDUPE_WINDOW = timedelta(hours=48)
@@ -71,6 +73,14 @@ def reply_from_dict(data: dict[str, Any]) -> Reply:
 def invite_hash(code: str) -> str:
     """Invites are kept only as this hash: a copy of the database grants no role."""
     return hashlib.sha256(code.encode()).hexdigest()
+
+
+def new_invite(tx: Tx, role: str, villages: str, now: datetime, days: int = INVITE_DAYS) -> str:
+    """A one-time code granting `role` (a volunteer's for `villages`, "|"-separated) for `days`;
+    only its hash is stored, so the code exists only in the answer that hands it out."""
+    code = secrets.token_urlsafe(12)
+    tx.add_invite(invite_hash(code), role, villages, timestamp(now), timestamp(now + timedelta(days=days)))
+    return code
 
 
 def platform_actions(inbound: Inbound, transition: Transition) -> list[dict[str, Any]]:
@@ -224,7 +234,7 @@ class ConversationService:
                 tx.queue_replies(channel, chat, inbound_id, map(reply_to_dict, replies), at)
             return Answer(replies)
         tx.record_events(channel, at, [_event_row(event) for event in transition.events])
-        replies = [self._pinned(reply, now) for reply in transition.replies]
+        replies = [self._pinned(tx, inbound, reply, now) for reply in transition.replies]
         new = transition.state
         wake_at = timestamp(datetime.fromisoformat(new.wake_at)) if new.wake_at else None
         if transition.erased:
@@ -246,19 +256,22 @@ class ConversationService:
         """The sender's role (the settings' officers, else an invite's), after redeeming the
         invite code the message carries, if any (private chats only)."""
         channel, user = inbound.channel, inbound.user_key
-        role = "officer" if f"{channel}:{user}" in self.officers else tx.role_of(channel, user)
         code = invite_code(inbound, self.content)
         invite: Literal["granted", "refused"] | None = None
         if code is not None:
-            granted = tx.redeem_invite(invite_hash(code), channel, user, at)
-            invite = "granted" if granted else "refused"
-            role = role if role == "officer" else granted or role
-        return replace(inbound, role=cast(Role, role or "resident"), invite=invite)
+            invite = "granted" if tx.redeem_invite(invite_hash(code), channel, user, at) else "refused"
+        role, villages = tx.staff(channel, user) or ("resident", ())
+        if f"{channel}:{user}" in self.officers:
+            role = "officer"
+        return replace(inbound, role=cast(Role, role), invite=invite, villages=villages)
 
-    def _pinned(self, reply: Reply, now: datetime) -> Reply:
-        """A report request names its week for good ("tuantruoc" means the week before the
-        one the officer asked in, whenever the reply is delivered); a name that is no week, or a
-        helper without reports, gets a plain answer."""
+    def _pinned(self, tx: Tx, inbound: Inbound, reply: Reply, now: datetime) -> Reply:
+        """What only the service can fill in. A report request names its week for good
+        ("tuantruoc" means the week before the one the officer asked in, whenever the reply is
+        delivered; a name that is no week, or a helper without reports, gets a plain answer). A
+        volunteer invite gets its one-time code, kept only as a hash."""
+        if reply.invite is not None:
+            return self._invite(tx, inbound, reply.invite, now)
         if reply.report is None:
             return reply
         if self.reports is None:
@@ -267,6 +280,16 @@ class ConversationService:
             return Reply("", report=self.reports.pin(reply.report, now))
         except ValueError:
             return Reply(self.content.text("staff.report_bad_week", week=reply.report))
+
+    def _invite(self, tx: Tx, inbound: Inbound, village: str, now: datetime) -> Reply:
+        code = new_invite(tx, "volunteer", village, now)
+        payload = INVITE_PREFIX + code
+        name = self.content.places.name(village)
+        text = self.content.text("volunteer.invite_made", village=name, payload=payload)
+        if not inbound.links:
+            return Reply(text)
+        label = self.content.text("volunteer.invite_button")
+        return Reply(text, (Button("invite:open", label, f"start:{payload}"),))
 
     async def _inline(self, reply: Reply) -> Reply:
         """A report in a channel that answers in the HTTP response: its text, made now."""

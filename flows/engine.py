@@ -26,7 +26,7 @@ import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from flows import card_dialog, faq, menu, office, onboarding, search, wakes
+from flows import card_dialog, faq, menu, office, onboarding, search, volunteer, wakes
 from flows.card_number import check_card_number
 from flows.content import Content
 from flows.group import handle_group
@@ -127,12 +127,12 @@ def _restart_after_idle(turn: Turn, quiet: bool) -> None:
 
 
 def _first_message(turn: Turn, inbound: Inbound) -> None:
-    """Any first message starts the welcome; a card number in it is still pre-checked, and an
-    officer's `/baocao` still answered."""
+    """Any first message starts the welcome; a card number in it is still pre-checked, and a
+    staff command that asks no question (`_ANSWERED_FIRST`) is answered before it."""
     command = command_of(inbound.text, turn.content.vocabulary) if inbound.text else None
     payload = command[1] if command and command[0] == "start" else None
-    if command and command[0] == "report":  # an officer's first message may be the report
-        office.report(turn, command[1])
+    if command and command[0] in _ANSWERED_FIRST:  # staff may start with one of their commands
+        _COMMANDS[command[0]](turn, command[1])
     onboarding.start(turn, inbound.payload or payload)
     if inbound.text and not command:
         check = check_card_number(inbound.text)
@@ -292,8 +292,15 @@ _COMMANDS: dict[str, Callable[[Turn, str | None], None]] = {
     "cancel": _cancel,
     "menu": lambda turn, _: turn.go(Step.MENU),
     "report": office.report,
+    "invite_volunteer": volunteer.invite,
+    "tally": volunteer.start_tally,
+    "kit": volunteer.kit,
     **{item: lambda turn, _, item=item: menu.open_item(turn, item) for item in menu.MENU_ITEMS},
 }
+
+
+#: Commands a first message may be, answered before the welcome: they ask no question.
+_ANSWERED_FIRST = frozenset({"report", "invite_volunteer", "kit"})
 
 
 def _run_command(turn: Turn, command: str, payload: str | None) -> None:

@@ -27,7 +27,21 @@ EVENT_KINDS: dict[str, frozenset[str]] = {
     "group_number_warned": frozenset(),
     "group_linked": frozenset(),
     "refused": frozenset({"command"}),  # an officer-only command, or an invite used up
-    "role_granted": frozenset({"role"}),  # an invite made the person an officer
+    "role_granted": frozenset({"role"}),  # an invite made the person an officer or a volunteer
+    # a volunteer's door-to-door tally (counts only; a correction is the last entry negated)
+    "door_tally": frozenset(
+        {
+            "helped",
+            "linked",
+            "no_phone",
+            "no_level2",
+            "mismatch",
+            "expired",
+            "other",
+            "signature",
+            "correction",
+        }
+    ),
 }
 
 

@@ -53,6 +53,11 @@ class Step(StrEnum):
     ERASE_CONFIRM = "erase_confirm"
     FAQ_PICK = "faq_pick"
     NOT_FOUND = "not_found"
+    TALLY_VILLAGE = "tally_village"
+    TALLY_HELPED = "tally_helped"
+    TALLY_LINKED = "tally_linked"
+    TALLY_REASONS = "tally_reasons"
+    TALLY_SIGNATURE = "tally_signature"
 
 
 #: Questions asked on the side of another one (the offer of a person, "which of these two did
@@ -88,7 +93,8 @@ class Inbound:
     `links` is False on a platform that cannot show a button opening a private chat with the
     helper (Zalo), so a group is told how to reach it instead. `role` is set by the service,
     never by a channel, and so is `invite`: the outcome of a one-time invite code the message
-    carried ("granted" or "refused"; see `flows.office.invite_code`)."""
+    carried ("granted" or "refused"; see `flows.office.invite_code`), and `villages`: those a
+    volunteer serves."""
 
     channel: str
     user_key: str
@@ -104,6 +110,7 @@ class Inbound:
     links: bool = True
     role: Role = "resident"
     invite: Literal["granted", "refused"] | None = None
+    villages: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,13 +130,16 @@ class Reply:
     renders its own way; `buttons` may be shown as buttons or as a numbered list; `wants_text`
     when the question expects a typed answer (a card number), so a channel can offer the keyboard.
     `report` asks for the office's weekly report in this place ("" this week so far, or the week
-    an officer named): the service, which can read the database, puts the report there."""
+    an officer named): the service, which can read the database, puts the report there; and
+    `invite` (a village code) asks it for a one-time code making someone that village's
+    volunteer."""
 
     text: str
     buttons: tuple[Button, ...] = ()
     image: str | None = None
     wants_text: bool = False
     report: str | None = None
+    invite: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +182,11 @@ class FlowState:
     wake_for: str | None = None
     nudged_at: str | None = None
     followups: int = 0
+    tally: list[int] = field(default_factory=list)
+    tally_village: str | None = None
+    tally_fix: bool = False
+    last_tally: list[str | int] = field(default_factory=list)
+    last_tally_on: str | None = None
 
     def copy(self) -> "FlowState":
         """An independent copy for one transition (the caller's state is never changed)."""
@@ -180,6 +195,8 @@ class FlowState:
             object.__setattr__(new, name, getattr(self, name))
         new.offered = [*self.offered]
         new.pick = [*self.pick]
+        new.tally = [*self.tally]
+        new.last_tally = [*self.last_tally]
         return new
 
     def to_json(self) -> str:

@@ -35,9 +35,14 @@ def invite_code(inbound: Inbound, content: Content) -> str | None:
 
 def welcome_invited(turn: Turn) -> None:
     """Said before the usual welcome when the message carried an invite."""
-    if turn.inbound.invite == "granted":
-        turn.log("role_granted", role=turn.inbound.role)
-        turn.say("staff.invite_granted")
+    inbound = turn.inbound
+    if inbound.invite == "granted":
+        turn.log("role_granted", role=inbound.role)
+        if inbound.role == "volunteer":
+            places = turn.content.places
+            turn.say("volunteer.invite_granted", villages=", ".join(places.name(v) for v in inbound.villages))
+        else:
+            turn.say("staff.invite_granted")
     elif turn.inbound.invite == "refused":
         turn.log("refused", command="invite")
         turn.say("staff.invite_refused")

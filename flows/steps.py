@@ -9,7 +9,7 @@ conversation.
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flows import card_dialog, faq, guide, handoff, menu, onboarding, outcome, signature
+from flows import card_dialog, faq, guide, handoff, menu, onboarding, outcome, signature, volunteer
 from flows.matching import Strictness
 from flows.model import GUIDE_STEPS, Step
 from flows.turn import Turn
@@ -27,6 +27,10 @@ class StepSpec:
     typed: Callable[[Turn, str], bool] | None = None
     strictness: Strictness = Strictness.NORMAL
     reads_cards: bool = False
+
+
+def _no_option(turn: Turn, name: str) -> None:
+    """A question answered by typing only (the tally's numbers): it offers no option."""
 
 
 _PREREQUISITE = StepSpec(guide.ask_prerequisite, guide.answer_prerequisite)
@@ -67,4 +71,9 @@ STEPS: dict[Step, StepSpec] = {
         handoff.ask_handoff_offer, handoff.answer_handoff_offer, strictness=Strictness.CONSENT
     ),
     Step.ERASE_CONFIRM: StepSpec(menu.ask_erase, menu.answer_erase, strictness=Strictness.FIRM),
+    Step.TALLY_VILLAGE: StepSpec(volunteer.ask_tally_village, volunteer.answer_tally_village),
+    Step.TALLY_HELPED: StepSpec(volunteer.ask_tally_helped, _no_option, volunteer.typed_helped),
+    Step.TALLY_LINKED: StepSpec(volunteer.ask_tally_linked, _no_option, volunteer.typed_linked),
+    Step.TALLY_REASONS: StepSpec(volunteer.ask_tally_reasons, _no_option, volunteer.typed_reasons),
+    Step.TALLY_SIGNATURE: StepSpec(volunteer.ask_tally_signature, _no_option, volunteer.typed_signature),
 }

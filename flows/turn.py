@@ -45,12 +45,13 @@ class Turn:
         """Add one message whose text was already composed from content."""
         self.replies.append(Reply(text))
 
-    def log(self, kind: str, **data: str | int | bool | None) -> None:
-        """Record an event (its kind and keys as `flows.events` lists them). Without consent the
-        event is anonymous (no person reference)."""
+    def log(self, kind: str, *, at_village: str | None = None, **data: str | int | bool | None) -> None:
+        """Record an event (its kind and keys as `flows.events` lists them) in the person's
+        village, or `at_village` (a volunteer's tally is the village they visited). Without
+        consent the event is anonymous (no person reference)."""
         check_event(kind, set(data))
         person = self.state.person if self.state.consent else None
-        self.events.append(FlowEvent(kind, self.state.village, person, dict(data)))
+        self.events.append(FlowEvent(kind, at_village or self.state.village, person, dict(data)))
 
     def go(self, step: Step) -> None:
         """Name the step whose question comes next; the engine asks it."""

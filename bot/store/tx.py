@@ -163,10 +163,15 @@ class Tx:
     # --- roles and the office ----------------------------------------------------------------
 
     def role_of(self, channel: str, user_key: str) -> str | None:
+        found = self.staff(channel, user_key)
+        return found[0] if found else None
+
+    def staff(self, channel: str, user_key: str) -> tuple[str, tuple[str, ...]] | None:
+        """The role an invite gave this person, with the villages a volunteer serves."""
         row = self.db.execute(
-            "SELECT role FROM roles WHERE channel = ? AND user_key = ?", [channel, user_key]
+            "SELECT role, villages FROM roles WHERE channel = ? AND user_key = ?", [channel, user_key]
         ).fetchone()
-        return row[0] if row else None
+        return (row[0], tuple(v for v in (row[1] or "").split("|") if v)) if row else None
 
     def add_invite(self, code_hash: str, role: str, villages: str, at: str, expires_at: str) -> None:
         self.db.execute(
@@ -185,8 +190,11 @@ class Tx:
         if row is None:
             return None
         role, villages = row
-        if self.role_of(channel, user_key) == "officer":
+        had = self.staff(channel, user_key)
+        if had and had[0] == "officer":
             return "officer"
+        if had and role == "volunteer":  # a second village for the same volunteer
+            villages = "|".join(dict.fromkeys([*had[1], *villages.split("|")]))
         self.db.execute(
             "INSERT INTO roles (channel, user_key, role, villages, granted_at) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT (channel, user_key) DO UPDATE SET role = excluded.role, "

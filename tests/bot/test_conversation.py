@@ -4,6 +4,7 @@ reply text kept once delivered."""
 
 import asyncio
 import json
+import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -340,3 +341,26 @@ async def test_an_invite_code_never_reaches_a_dead_letter(service, monkeypatch):
     (letter,) = await rows(service.store, "SELECT payload FROM dead_letters")
     assert "Secret" not in letter["payload"]
     assert "moi_***" in letter["payload"]
+
+
+async def test_an_officers_volunteer_invite_makes_a_volunteer_of_that_village(opened):
+    store, content = opened
+    service = officer_service(store, content, officers=frozenset({"test:boss"}))
+    for village in ("Tổ dân phố 1", "Tổ dân phố 2"):
+        await service.handle(message(f"/moi_tnv {village}", "boss"))
+    made = [row for row in await outbox(store, "boss") if "moi_" in row.get("text", "")]
+    assert len(made) == 2
+    codes = [re.search(r"/start moi_([A-Za-z0-9_-]+)", row["text"]).group(1) for row in made]
+    assert made[0]["buttons"] == [["invite:open", "Mở trợ lý bằng mã mời", f"start:moi_{codes[0]}"]]
+    for code in codes:
+        await service.handle(Inbound("test", "v", "v", payload=f"moi_{code}"))
+    assert await store.run(lambda tx: tx.staff("test", "v")) == ("volunteer", ("ttcm-to-1", "ttcm-to-2"))
+    granted = [row["text"] for row in await outbox(store, "v") if "tình nguyện viên" in row.get("text", "")]
+    assert "tình nguyện viên thôn Tổ dân phố 1" in granted[0]
+    await service.handle(message("/ghinhan", "v"))
+    village_question = (await outbox(store, "v"))[-1]
+    assert [label for _, label in village_question["buttons"]] == ["Tổ dân phố 1", "Tổ dân phố 2"]
+    await service.handle(message("/moi_tnv Tổ dân phố 3", "v"))
+    assert not [row for row in await outbox(store, "v") if "/start moi_" in row.get("text", "")], (
+        "a volunteer cannot invite"
+    )
