@@ -18,12 +18,15 @@ from bot import app, content_check, transcript
 from bot.channels import ChannelError
 from bot.channels.telegram import telegram_username
 from bot.conversation import invite_hash
+from bot.posters import PosterError, poster_png
 from bot.redact import setup_logging
+from bot.rendering import village_link
 from bot.reports.desk import ReportDesk
 from bot.reports.formats import FORMATS
 from bot.settings import Settings, SettingsError, load_settings
 from bot.store import backup, timestamp, village_rows
 from flows import load_content
+from flows.group import private_payload
 from flows.office import INVITE_PREFIX
 from flows.places import REQUIRED_COLUMNS, PlacesError, parse_villages
 
@@ -133,6 +136,43 @@ def _invite(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _poster(args: argparse.Namespace, settings: Settings) -> int:
+    """One PNG per village to print, with its own link; the Telegram QR only when the bot answers
+    now (as `_invite`)."""
+    store, content = app.open_store(settings)
+    store.close()
+    if args.all:
+        villages = [v.code for v in content.places.villages if not v.is_other]
+    elif args.village in content.places.by_code:
+        villages = [args.village]
+    else:
+        print(
+            f"Không có thôn / tổ dân phố mã {args.village!r}. Xem các mã: python -m bot villages list",
+            file=sys.stderr,
+        )
+        return 2
+    if not settings.public_url:
+        print(
+            "Lưu ý: chưa đặt PUBLIC_URL trong tệp .env, nên mã QR chỉ mở được trên máy này. "
+            "Đặt PUBLIC_URL rồi vẽ lại trước khi in.",
+            file=sys.stderr,
+        )
+    base = app.public_base(settings)
+    username = asyncio.run(telegram_username(settings.telegram)) if settings.telegram.configured else None
+    if args.all:
+        args.out.mkdir(parents=True, exist_ok=True)
+    for code in villages:
+        telegram = f"https://t.me/{username}?start={private_payload(code)}" if username else None
+        path = args.out / f"{code}.png" if args.all else args.out
+        try:
+            path.write_bytes(poster_png(content, code, village_link(base, code), telegram))
+        except PosterError as error:
+            print(f"Không vẽ được áp phích: {error}", file=sys.stderr)
+            return 1
+        print(f"Đã ghi áp phích {content.places.name(code)} vào {path}")
+    return 0
+
+
 def _read_villages(path: Path) -> list[dict[str, str]]:
     try:
         text = path.read_bytes().decode("utf-8-sig")
@@ -237,6 +277,11 @@ def _parser() -> argparse.ArgumentParser:
     invite.add_argument(
         "--days", type=_days, default=INVITE_DAYS, help=f"days the code can be used (default {INVITE_DAYS})"
     )
+    poster = add("poster", "draw a printable A4 poster (PNG, 300 dpi) with a village's own QR code", _poster)
+    which = poster.add_mutually_exclusive_group(required=True)
+    which.add_argument("--village", help="the village's code (see: villages list)")
+    which.add_argument("--all", action="store_true", help="every village, one file each in --out (a folder)")
+    poster.add_argument("--out", type=Path, required=True, help="the PNG file, or the folder with --all")
     copy = add("backup", "write a consistent copy of the database, also while the helper runs", _backup)
     copy.add_argument("file", type=Path, help="where to write the copy (must not exist yet)")
     content = add("content", "check the texts and data after editing them", _content_check, False)

@@ -1,16 +1,21 @@
-"""Images the web server serves: QR codes made with `qrcode`, and the office's screenshots.
+"""Images the web server serves: QR codes made with `qrcode`, the villages' printable posters,
+and the office's screenshots.
 
-The flow only names an image ("qr:video", "content:buoc1.png"); `bot.rendering` turns the name
-into a path and this module serves the bytes. QR codes are PNGs made once and kept in memory.
+The flow only names an image ("qr:video", "content:buoc1.png", "poster:<village code>");
+`bot.rendering` turns the name into a path and this module serves the bytes. QR codes are PNGs
+made once and kept in memory; a village's printable poster is drawn on each request, off the event
+loop, and never written to disk.
 Names are checked against a pattern and resolved inside their folder, so no request can read a
 file elsewhere.
 """
 
+import asyncio
 import re
 from pathlib import Path
 
 from aiohttp import web
 
+from bot.posters import poster_png
 from bot.rendering import IMAGES_DIR, qr_png, village_link
 from flows import Content
 
@@ -31,6 +36,7 @@ class Media:
         return [
             web.get("/media/qr/video.png", self.video_qr),
             web.get("/media/qr/village/{code}.png", self.village_qr),
+            web.get("/media/poster/{code}.png", self.poster),
             web.get("/media/content/{name}", self.content_image),
         ]
 
@@ -44,6 +50,14 @@ class Media:
         if code not in self.content.places.by_code:
             raise web.HTTPNotFound(text=self.content.text("web.not_found"))
         png = qr_png(village_link(self.base_url, code))
+        return web.Response(body=png, content_type="image/png", headers={"Cache-Control": _CACHE})
+
+    async def poster(self, request: web.Request) -> web.Response:
+        """The code is only ever a key of the village list: it never reaches a path."""
+        code = request.match_info["code"]
+        if code not in self.content.places.by_code:
+            raise web.HTTPNotFound(text=self.content.text("web.not_found"))
+        png = await asyncio.to_thread(poster_png, self.content, code, village_link(self.base_url, code))
         return web.Response(body=png, content_type="image/png", headers={"Cache-Control": _CACHE})
 
     async def content_image(self, request: web.Request) -> web.FileResponse:

@@ -1,10 +1,11 @@
 """One way to turn a `Reply` into what a platform shows, shared by every channel.
 
-The flow names its images ("qr:video", "content:buoc1.png") and its links ("start:v_tdp-1", a
-private chat with the helper opened with that start payload); it never knows a URL. A channel
-needs some of: the reply as plain text with its options numbered (the terminal, Zalo, a button
-that cannot be shown), an image's absolute URL (Zalo only takes photos by URL), or its PNG bytes
-(Telegram uploads them). Written once here, so that every channel shows the same thing.
+The flow names its images ("qr:video", "content:buoc1.png", "poster:<village code>") and its
+links ("start:v_tdp-1", a private chat with the helper opened with that start payload); it never
+knows a URL. A channel needs some of: the reply as plain text with its options numbered (the
+terminal, Zalo, a button that cannot be shown), an image's absolute URL (Zalo only takes photos by
+URL), or its PNG bytes (Telegram uploads them). Written once here, so that every channel shows
+the same thing.
 """
 
 import io
@@ -15,6 +16,7 @@ from pathlib import Path
 import qrcode
 from qrcode.image.pure import PyPNGImage
 
+from bot.posters import poster_png
 from flows import Content, Reply
 from flows.content import CONTENT_DIR
 from flows.matching import SLASH_COMMANDS
@@ -85,6 +87,8 @@ def image_path(name: str | None) -> str | None:
         return f"/media/qr/{rest}.png"
     if kind == "content":
         return f"/media/content/{rest}"
+    if kind == "poster":
+        return f"/media/poster/{rest}.png"
     return None
 
 
@@ -108,10 +112,15 @@ def image_png(
     name: str | None, content: Content, base_url: str, images_dir: Path = IMAGES_DIR
 ) -> bytes | None:
     """The bytes of an image, for platforms that take uploads; None when the name is unknown or
-    the office's screenshot is missing (the text alone still helps)."""
+    the office's screenshot is missing (the text alone still helps). A village's poster is drawn
+    each time (a fraction of a second, and rarely asked for) rather than kept."""
     data = qr_data(name, content, base_url)
     if data is not None:
         return qr_png(data)
+    if name and name.startswith("poster:"):
+        code = name.removeprefix("poster:")
+        known = code in content.places.by_code
+        return poster_png(content, code, village_link(base_url, code)) if known else None
     if name and name.startswith("content:"):
         path = (images_dir / name.removeprefix("content:")).resolve()
         if path.parent == images_dir.resolve() and path.is_file():

@@ -9,14 +9,17 @@ import subprocess
 import sys
 
 import pytest
+import zxingcpp
+from PIL import Image
 
-from bot import app
+from bot import app, cli
 from bot.cli import _parser, main
 from bot.conversation import invite_hash
 from tests.conftest import frozen_content
 
 COMMANDS = [
-    "serve", "chat", "migrate", "purge", "report", "invite", "villages", "backup", "content", "replay"
+    "serve", "chat", "migrate", "purge", "report", "invite", "villages", "poster", "backup", "content",
+    "replay",
 ]  # fmt: skip
 #: The start of a log line (bot/redact.py's format); every other line on stderr is for the person.
 LOG_LINE = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (DEBUG|INFO|WARNING|ERROR|CRITICAL) ")
@@ -195,3 +198,46 @@ def test_an_invite_code_is_printed_once_and_kept_only_as_a_hash(env, capsys):
         main(["invite", "officer", "--days", "0"])
     assert refused.value.code == 2
     assert "số ngày từ 1 đến 365" in capsys.readouterr().err
+
+
+def test_a_poster_has_the_village_s_link_and_the_telegram_link_when_the_bot_answers(env, monkeypatch, capsys):
+    monkeypatch.setenv("PUBLIC_URL", "https://xa.example.vn")
+    assert main(["poster", "--village", "nhuco-na-roong", "--out", str(env / "na-roong.png")]) == 0
+    assert "Đã ghi áp phích Nà Roòng vào" in capsys.readouterr().out
+    image = Image.open(env / "na-roong.png")
+    assert image.size == (2480, 3508)
+    links = {code.text for code in zxingcpp.read_barcodes(image)}
+    assert "https://xa.example.vn/?village=nhuco-na-roong" in links
+    assert not any("t.me/" in link for link in links), "no Telegram bot configured"
+
+    async def username(_):
+        return "xa_bhyt_bot"
+
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456789:" + "A" * 30)
+    monkeypatch.setattr(cli, "telegram_username", username)
+    assert main(["poster", "--village", "nhuco-na-roong", "--out", str(env / "na-roong.png")]) == 0
+    links = {code.text for code in zxingcpp.read_barcodes(Image.open(env / "na-roong.png"))}
+    assert "https://t.me/xa_bhyt_bot?start=v_nhuco-na-roong" in links
+
+
+def test_posters_for_all_villages_skip_the_other_rows_and_warn_without_public_url(env, monkeypatch, capsys):
+    """Drawing is stubbed: the test is about which files are written with which link."""
+    monkeypatch.setattr(cli, "poster_png", lambda _content, _code, web_url, telegram: web_url.encode())
+    assert main(["poster", "--all", "--out", str(env / "posters")]) == 0
+    assert "PUBLIC_URL" in capsys.readouterr().err, "a poster pointing at this machine is not for print"
+    villages = frozen_content().places.villages
+    expected = sorted(f"{v.code}.png" for v in villages if not v.code.endswith("-khac"))
+    assert sorted(path.name for path in (env / "posters").iterdir()) == expected
+    assert len(expected) < len(villages)
+    assert (env / "posters" / "ttcm-to-3.png").read_bytes() == b"http://127.0.0.1:8080/?village=ttcm-to-3"
+
+
+def test_a_poster_for_an_unknown_village_says_how_to_see_the_codes(env, capsys):
+    assert main(["poster", "--village", "khong-co", "--out", str(env / "x.png")]) == 2
+    err = capsys.readouterr().err
+    assert "'khong-co'" in err
+    assert "python -m bot villages list" in err
+    assert not (env / "x.png").exists()
+    with pytest.raises(SystemExit) as refused:
+        main(["poster", "--out", str(env / "x.png")])
+    assert refused.value.code == 2, "--village or --all"

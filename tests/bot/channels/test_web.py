@@ -7,7 +7,9 @@ from dataclasses import replace
 
 import png
 import pytest
+import zxingcpp
 from aiohttp.test_utils import TestClient, TestServer
+from PIL import Image
 
 from bot.app import build_app
 from bot.channels.web import COOKIE, render_page
@@ -303,6 +305,22 @@ async def test_qr_images_are_pngs_and_unknown_names_are_404(client):
         "/media/content/..%2f..%2fpyproject.toml",
     ):
         assert (await client.get(path)).status == 404, path
+
+
+async def test_a_village_poster_is_served_as_png_and_only_for_a_known_village(client, opened):
+    """The code is looked up in the village list; a traversal attempt is just an unknown code."""
+    _, content = opened
+    response = await client.get("/media/poster/ttcm-to-1.png")
+    assert (response.status, response.headers["Content-Type"]) == (200, "image/png")
+    body = await response.read()
+    assert _png_size(body) == (2480, 3508)
+    assert "http://127.0.0.1:8080/?village=ttcm-to-1" in {
+        code.text for code in zxingcpp.read_barcodes(Image.open(io.BytesIO(body)))
+    }, "the village link from the same base as the village QR codes"
+    for path in ("/media/poster/no-such-place.png", "/media/poster/..%2F..%2Fetc.png"):
+        refused = await client.get(path)
+        assert refused.status == 404, path
+        assert await refused.text() == content.text("web.not_found"), path
 
 
 async def test_office_screenshots_are_served_from_their_folder_only(client):
