@@ -28,6 +28,7 @@ from bot.redact import hide_secrets
 from bot.reports.chat import ChatReports
 from bot.reports.desk import ReportDesk
 from bot.reports.push import push_weekly
+from bot.requests import Requests
 from bot.sender import Sender
 from bot.settings import Settings
 from bot.store import Store, Tx, timestamp
@@ -147,8 +148,10 @@ def build_app(
         clock,
         wake=wake,
         retention=timedelta(days=settings.retention_days),
-        officers=settings.officers,
-        reports=ChatReports(desk, content, dashboard_url(settings)),
+        # the channels that push are known once they are built: a live view of the senders
+        requests=Requests(
+            content, settings.officers, senders.keys(), ChatReports(desk, content, dashboard_url(settings))
+        ),
     )
     base = public_base(settings)
     running = channels(settings, service, content, base)
@@ -208,8 +211,7 @@ def chat(settings: Settings, user: str) -> None:
             store,
             content,
             retention=timedelta(days=settings.retention_days),
-            officers=settings.officers | {f"{channel.name}:{user}"},
-            reports=reports,
+            requests=Requests(content, settings.officers | {f"{channel.name}:{user}"}, (), reports),
         )
         console_chat(service, Sender(store, channel.name, channel.deliver, pacing=channel.pacing), user)
     finally:

@@ -14,7 +14,6 @@ question the person is at. A push channel's outbox row loses its text once the p
 """
 
 import asyncio
-import hashlib
 import logging
 import re
 import secrets
@@ -26,7 +25,7 @@ from functools import partial
 from typing import Any, Literal, cast
 
 from bot.redact import redact
-from bot.reports.chat import ChatReports
+from bot.requests import Requests, invite_hash
 from bot.store import Saved, Store, Tx, timestamp
 from flows import Button, Content, FlowEvent, FlowState, Inbound, Reply, Transition, handle
 from flows.model import Role
@@ -43,8 +42,6 @@ WITHOUT_CONSENT = timedelta(hours=24)
 #: A group chat's state (only the village it is linked to; no person) is kept this long after
 #: its last message.
 GROUP_KEPT = timedelta(days=365)
-#: How long an invite code can be used, by default.
-INVITE_DAYS = 7
 #: An inbound id seen again within this long is a duplicate delivery (Telegram keeps an
 #: undelivered update for 24 hours; after a week of silence it may reuse ids).
 DEDUPE_WINDOW = timedelta(hours=48)
@@ -52,9 +49,9 @@ _INVITE_CODE = re.compile(re.escape(INVITE_PREFIX) + r"[A-Za-z0-9_-]+")
 
 
 def reply_to_dict(reply: Reply) -> dict[str, Any]:
-    """A reply as its outbox row holds it; a report request is only the week's name."""
-    if reply.report is not None:
-        return {"report": reply.report}
+    """A reply as its outbox row holds it; a report is only the week's name (made when sent)."""
+    if reply.request is not None and reply.request[0] == "report":
+        return {"report": reply.request[1]}
     return {
         "text": reply.text,
         "buttons": [[b.id, b.label, b.link] if b.link else [b.id, b.label] for b in reply.buttons],
@@ -65,22 +62,9 @@ def reply_to_dict(reply: Reply) -> dict[str, Any]:
 
 def reply_from_dict(data: dict[str, Any]) -> Reply:
     if "report" in data:
-        return Reply("", report=data["report"])
+        return Reply("", request=("report", data["report"]))
     buttons = tuple(Button(*button) for button in data["buttons"])
     return Reply(data["text"], buttons, data.get("image"), bool(data.get("wants_text")))
-
-
-def invite_hash(code: str) -> str:
-    """Invites are kept only as this hash: a copy of the database grants no role."""
-    return hashlib.sha256(code.encode()).hexdigest()
-
-
-def new_invite(tx: Tx, role: str, villages: str, now: datetime, days: int = INVITE_DAYS) -> str:
-    """A one-time code granting `role` (a volunteer's for `villages`, "|"-separated) for `days`;
-    only its hash is stored, so the code exists only in the answer that hands it out."""
-    code = secrets.token_urlsafe(12)
-    tx.add_invite(invite_hash(code), role, villages, timestamp(now), timestamp(now + timedelta(days=days)))
-    return code
 
 
 def platform_actions(inbound: Inbound, transition: Transition) -> list[dict[str, Any]]:
@@ -105,6 +89,8 @@ class Answer:
     replies: list[Reply]
     duplicate: bool = False
     erased: bool = False
+    #: Other channels that got a row to send (a ticket's relay, an answer to a resident).
+    woken: frozenset[str] = frozenset()
 
 
 class ChatLocks:
@@ -170,16 +156,16 @@ class ConversationService:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         wake: Callable[[str], None] = lambda channel: None,
         retention: timedelta = timedelta(days=30),
-        officers: frozenset[str] = frozenset(),
-        reports: ChatReports | None = None,
+        requests: Requests | None = None,
     ) -> None:
         self.store = store
         self.content = content
         self.clock = clock
         self.wake = wake
         self.retention = retention
-        self.officers = officers
-        self.reports = reports
+        self.requests = requests or Requests(content)
+        self.officers = self.requests.officers
+        self.reports = self.requests.reports
         self.locks = ChatLocks()
         self.recent = RecentAnswers()
 
@@ -201,7 +187,7 @@ class ConversationService:
             now = min(inbound.received_at, clock) if inbound.received_at else clock
             job = partial(self._transition, inbound, external_id, now, clock, inline)
             answer: Answer = await self.store.run(job)
-            if inline and any(reply.report is not None for reply in answer.replies):
+            if inline and any(reply.request is not None for reply in answer.replies):
                 answer = replace(answer, replies=[await self._inline(reply) for reply in answer.replies])
             if inline and not answer.duplicate:
                 self.recent.remember(key, answer, clock)
@@ -210,6 +196,8 @@ class ConversationService:
         answer: Answer = await self.locks((inbound.channel, inbound.chat_key), work)
         if not inline and not answer.duplicate:
             self.wake(inbound.channel)
+        for channel in answer.woken:
+            self.wake(channel)
         return answer
 
     def _transition(
@@ -234,8 +222,12 @@ class ConversationService:
                 tx.queue_replies(channel, chat, inbound_id, map(reply_to_dict, replies), at)
             return Answer(replies)
         tx.record_events(channel, at, [_event_row(event) for event in transition.events])
-        replies = [self._pinned(tx, inbound, reply, now) for reply in transition.replies]
         new = transition.state
+        filled = [self.requests.fill(tx, inbound, new, reply, now) for reply in transition.replies]
+        replies = [reply for done in filled for reply in done.replies]
+        elsewhere = [row for done in filled for row in done.elsewhere]
+        for other_channel, other_chat, row in elsewhere:
+            tx.queue_replies(other_channel, other_chat, None, [row], at)
         wake_at = timestamp(datetime.fromisoformat(new.wake_at)) if new.wake_at else None
         if transition.erased:
             tx.erase(channel, chat, inbound.user_key)
@@ -250,7 +242,7 @@ class ConversationService:
         if not inline:
             rows = [*platform_actions(inbound, transition), *map(reply_to_dict, replies)]
             tx.queue_replies(channel, chat, inbound_id, rows, at)
-        return Answer(replies, erased=transition.erased)
+        return Answer(replies, erased=transition.erased, woken=frozenset(row[0] for row in elsewhere))
 
     def _known(self, tx: Tx, inbound: Inbound, at: str) -> Inbound:
         """The sender's role (the settings' officers, else an invite's), after redeeming the
@@ -265,37 +257,11 @@ class ConversationService:
             role = "officer"
         return replace(inbound, role=cast(Role, role), invite=invite, villages=villages)
 
-    def _pinned(self, tx: Tx, inbound: Inbound, reply: Reply, now: datetime) -> Reply:
-        """What only the service can fill in. A report request names its week for good
-        ("tuantruoc" means the week before the one the officer asked in, whenever the reply is
-        delivered; a name that is no week, or a helper without reports, gets a plain answer). A
-        volunteer invite gets its one-time code, kept only as a hash."""
-        if reply.invite is not None:
-            return self._invite(tx, inbound, reply.invite, now)
-        if reply.report is None:
-            return reply
-        if self.reports is None:
-            return Reply(self.content.text("staff.report_failed"))
-        try:
-            return Reply("", report=self.reports.pin(reply.report, now))
-        except ValueError:
-            return Reply(self.content.text("staff.report_bad_week", week=reply.report))
-
-    def _invite(self, tx: Tx, inbound: Inbound, village: str, now: datetime) -> Reply:
-        code = new_invite(tx, "volunteer", village, now)
-        payload = INVITE_PREFIX + code
-        name = self.content.places.name(village)
-        text = self.content.text("volunteer.invite_made", village=name, payload=payload)
-        if not inbound.links:
-            return Reply(text)
-        label = self.content.text("volunteer.invite_button")
-        return Reply(text, (Button("invite:open", label, f"start:{payload}"),))
-
     async def _inline(self, reply: Reply) -> Reply:
         """A report in a channel that answers in the HTTP response: its text, made now."""
-        if reply.report is None or self.reports is None:
+        if reply.request is None or self.reports is None:
             return reply
-        return Reply((await self.reports.make(reply.report, with_file=False)).text)
+        return Reply((await self.reports.make(reply.request[1], with_file=False)).text)
 
     def _kept(self, inbound: Inbound, state: FlowState) -> timedelta:
         if inbound.chat_type == "group":

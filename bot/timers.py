@@ -1,5 +1,6 @@
 """The sweeper of the flow's timers: every minute, the conversations whose wake-up is due are
-handed to the conversation service as an `Inbound` of kind "wake" (`flows.wakes`).
+handed to the conversation service as an `Inbound` of kind "wake" (`flows.wakes`), and tickets
+nobody answered for two hours go to the officers (`bot.requests`).
 
 Timers are rows in the database (`conversations.wake_at`), so they survive restarts; each fires
 once because the wake's message id is its due time (`wake:<time>`): the inbox refuses it a
@@ -33,6 +34,8 @@ async def sweep(service: ConversationService, channels: set[str], now: datetime)
         wake = Inbound(channel, user, chat, kind="wake")
         await service.handle(wake, f"wake:{wake_at}")
         woken += 1
+    for channel in await service.store.run(lambda tx: service.requests.escalate(tx, now)):
+        service.wake(channel)
     return woken
 
 

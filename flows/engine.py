@@ -295,12 +295,14 @@ _COMMANDS: dict[str, Callable[[Turn, str | None], None]] = {
     "invite_volunteer": volunteer.invite,
     "tally": volunteer.start_tally,
     "kit": volunteer.kit,
+    "answer_ticket": volunteer.answer_ticket,
+    "close_ticket": volunteer.close_ticket,
     **{item: lambda turn, _, item=item: menu.open_item(turn, item) for item in menu.MENU_ITEMS},
 }
 
 
 #: Commands a first message may be, answered before the welcome: they ask no question.
-_ANSWERED_FIRST = frozenset({"report", "invite_volunteer", "kit"})
+_ANSWERED_FIRST = frozenset({"report", "invite_volunteer", "kit", "answer_ticket", "close_ticket"})
 
 
 def _run_command(turn: Turn, command: str, payload: str | None) -> None:

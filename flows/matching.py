@@ -83,7 +83,12 @@ SLASH_COMMANDS = {
 }
 #: Slash commands that take the rest of the line as their argument ("/baocao 2025-W38"). They
 #: are not in the platform's menu: they are the office's, not the residents'.
-ARGUMENT_COMMANDS = {"/baocao": "report", "/moi_tnv": "invite_volunteer"}
+ARGUMENT_COMMANDS = {
+    "/baocao": "report",
+    "/moi_tnv": "invite_volunteer",
+    "/traloi": "answer_ticket",
+    "/xong": "close_ticket",
+}
 #: Commands that have typed words in the content (the others are slash commands only).
 TYPED_COMMANDS = ("menu", "cancel", "help", "village", "stop", "erase", "handoff")
 COMMANDS = (*dict.fromkeys(SLASH_COMMANDS.values()), *ARGUMENT_COMMANDS.values(), "start")

@@ -58,6 +58,7 @@ class Step(StrEnum):
     TALLY_LINKED = "tally_linked"
     TALLY_REASONS = "tally_reasons"
     TALLY_SIGNATURE = "tally_signature"
+    HANDOFF_MESSAGE = "handoff_message"
 
 
 #: Questions asked on the side of another one (the offer of a person, "which of these two did
@@ -129,17 +130,16 @@ class Reply:
     """One message to show. `image` names an image (for example "qr:video") that each channel
     renders its own way; `buttons` may be shown as buttons or as a numbered list; `wants_text`
     when the question expects a typed answer (a card number), so a channel can offer the keyboard.
-    `report` asks for the office's weekly report in this place ("" this week so far, or the week
-    an officer named): the service, which can read the database, puts the report there; and
-    `invite` (a village code) asks it for a one-time code making someone that village's
-    volunteer."""
+    `request` asks the service for what only it can do, in this place (`bot.requests`): the
+    office's weekly report ("report", week), a volunteer's invite ("invite", village), a ticket
+    for a person ("ticket", step, message), a volunteer's answer to one ("answer", text) or its
+    closing ("close", text)."""
 
     text: str
     buttons: tuple[Button, ...] = ()
     image: str | None = None
     wants_text: bool = False
-    report: str | None = None
-    invite: str | None = None
+    request: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +187,7 @@ class FlowState:
     tally_fix: bool = False
     last_tally: list[str | int] = field(default_factory=list)
     last_tally_on: str | None = None
+    handoff_from: str | None = None
 
     def copy(self) -> "FlowState":
         """An independent copy for one transition (the caller's state is never changed)."""

@@ -3,7 +3,7 @@
 officer.
 
 The flow cannot read the database, so both are decided with the service: the flow puts a report
-request where the report goes in the conversation (`Reply.report`), and the service redeems an
+request where the report goes in the conversation (`Reply.request`), and the service redeems an
 invite code before the flow runs and says how it went (`Inbound.invite`). Anyone else asking for
 the report is refused politely, and the attempt is logged.
 """
@@ -58,4 +58,4 @@ def report(turn: Turn, argument: str | None) -> None:
     if len(week) > MAX_ARGUMENT:
         turn.say("staff.report_how")
         return
-    turn.replies.append(Reply("", report=week))
+    turn.replies.append(Reply("", request=("report", week)))

@@ -71,6 +71,12 @@ STEPS: dict[Step, StepSpec] = {
         handoff.ask_handoff_offer, handoff.answer_handoff_offer, strictness=Strictness.CONSENT
     ),
     Step.ERASE_CONFIRM: StepSpec(menu.ask_erase, menu.answer_erase, strictness=Strictness.FIRM),
+    Step.HANDOFF_MESSAGE: StepSpec(
+        handoff.ask_handoff_message,
+        handoff.answer_handoff_message,
+        handoff.typed_handoff_message,
+        reads_cards=True,
+    ),
     Step.TALLY_VILLAGE: StepSpec(volunteer.ask_tally_village, volunteer.answer_tally_village),
     Step.TALLY_HELPED: StepSpec(volunteer.ask_tally_helped, _no_option, volunteer.typed_helped),
     Step.TALLY_LINKED: StepSpec(volunteer.ask_tally_linked, _no_option, volunteer.typed_linked),

@@ -1,7 +1,7 @@
 """What volunteers (tình nguyện viên) and officers do through the helper, door to door.
 
 - `/moi_tnv <thôn>` (officers): a one-time invite that makes someone a volunteer of that village;
-  the flow names the village (`Reply.invite`), the service makes the code, as for `/baocao`.
+  the flow names the village (`Reply.request`), the service makes the code, as for `/baocao`.
 - `/ghinhan` (volunteers, officers): the door-to-door tally ("Ghi nhận hỗ trợ tại nhà") in a few
   typed numbers: people helped, of them linked, why the others are not yet (five reasons), and
   how many want a digital signature. No names, no numbers of anyone's papers: one `door_tally`
@@ -47,7 +47,7 @@ def invite(turn: Turn, argument: str | None) -> None:
     places = turn.content.places
     found = (places.by_code[name],) if name in places.by_code else places.match(name) if name else ()
     if len(found) == 1:
-        turn.replies.append(Reply("", invite=found[0].code))
+        turn.replies.append(Reply("", request=("invite", found[0].code)))
     elif found:
         turn.say("volunteer.invite_several", names=", ".join(places.name(v.code) for v in found))
     else:
@@ -188,6 +188,32 @@ def _fix_words(turn: Turn, text: str) -> bool:
     turn.state.tally_fix = True
     turn.say("volunteer.tally_fixing")
     return True
+
+
+_TICKET = re.compile(r"^#?(\d{1,9})(?:\s+(.+))?$", re.DOTALL)
+
+
+def answer_ticket(turn: Turn, argument: str | None) -> None:
+    """`/traloi <số> <lời nhắn>`: the answer goes to the resident who asked (the service checks
+    the ticket is open and the volunteer's to answer)."""
+    if not _staff_only(turn, "traloi"):
+        return
+    found = _TICKET.match((argument or "").strip())
+    if not found or not found.group(2):
+        turn.say("ticket.answer_how")
+        return
+    turn.replies.append(Reply("", request=("answer", found.group(1), found.group(2).strip())))
+
+
+def close_ticket(turn: Turn, argument: str | None) -> None:
+    """`/xong <số>`: the ticket is done; the resident's message is no longer kept."""
+    if not _staff_only(turn, "xong"):
+        return
+    found = _TICKET.match((argument or "").strip())
+    if not found:
+        turn.say("ticket.close_how")
+        return
+    turn.replies.append(Reply("", request=("close", found.group(1))))
 
 
 def kit(turn: Turn, _: str | None) -> None:

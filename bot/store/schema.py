@@ -150,3 +150,27 @@ def m005_wakes(db: Database) -> None:
     db["conversations"].add_column("wake_at", str)
     db["conversations"].add_column("opted_out", int, not_null_default=0)
     db.execute("CREATE INDEX idx_conversations_wake ON conversations (wake_at) WHERE wake_at IS NOT NULL")
+
+
+@MIGRATIONS()
+def m006_tickets(db: Database) -> None:
+    """A resident's request for a person: where to answer them (their chat), the village, the
+    step they were at and their short message (numbers masked; emptied when the ticket closes),
+    and when it was opened, first answered, escalated to the officers and closed."""
+    db["tickets"].create(
+        {
+            "id": int,
+            "channel": str,
+            "chat_key": str,
+            "village": str,
+            "step": str,
+            "message": str,
+            "opened_at": str,
+            "answered_at": str,
+            "escalated_at": str,
+            "closed_at": str,
+        },
+        pk="id",
+    )
+    db.execute("CREATE INDEX idx_tickets_waiting ON tickets (opened_at) WHERE answered_at IS NULL")
+    db["tickets"].create_index(["channel", "chat_key"])

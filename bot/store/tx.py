@@ -157,6 +157,7 @@ class Tx:
             ("dead_letters", "chat_key", chat_key),
             ("people", "user_key", user_key),
             ("roles", "user_key", user_key),
+            ("tickets", "chat_key", chat_key),
         ):
             self.db.execute(f"DELETE FROM {table} WHERE channel = ? AND {column} = ?", [channel, key])
 
@@ -212,6 +213,52 @@ class Tx:
         """True once per week: the week's report is to be pushed now (never again after)."""
         cursor = self.db.execute("INSERT OR IGNORE INTO report_pushes (week, at) VALUES (?, ?)", [week, at])
         return bool(cursor.rowcount)
+
+    # --- tickets: a resident's request for a person -------------------------------------------
+
+    def open_ticket(self, channel: str, chat_key: str, village: str, step: str, message: str, at: str) -> int:
+        cursor = self.db.execute(
+            "INSERT INTO tickets (channel, chat_key, village, step, message, opened_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [channel, chat_key, village, step, message, at],
+        )
+        return int(cursor.lastrowid or 0)
+
+    def ticket(self, ticket_id: int) -> dict[str, Any] | None:
+        """An open ticket (a closed one is gone for answering)."""
+        rows = list(self.db.query("SELECT * FROM tickets WHERE id = ? AND closed_at IS NULL", [ticket_id]))
+        return rows[0] if rows else None
+
+    def answer_ticket(self, ticket_id: int, at: str) -> bool:
+        """Records the first answer; True when this was it."""
+        cursor = self.db.execute(
+            "UPDATE tickets SET answered_at = ? WHERE id = ? AND answered_at IS NULL", [at, ticket_id]
+        )
+        return bool(cursor.rowcount)
+
+    def close_ticket(self, ticket_id: int, at: str) -> None:
+        """Closed: the resident's message is no longer kept."""
+        self.db.execute("UPDATE tickets SET closed_at = ?, message = NULL WHERE id = ?", [at, ticket_id])
+
+    def tickets_to_escalate(self, opened_before: str) -> list[dict[str, Any]]:
+        """Open tickets nobody answered since before `opened_before`, not yet escalated."""
+        return list(
+            self.db.query(
+                "SELECT * FROM tickets INDEXED BY idx_tickets_waiting WHERE answered_at IS NULL "
+                "AND opened_at < ? AND escalated_at IS NULL AND closed_at IS NULL ORDER BY id",
+                [opened_before],
+            )
+        )
+
+    def escalated(self, ticket_id: int, at: str) -> None:
+        self.db.execute("UPDATE tickets SET escalated_at = ? WHERE id = ?", [at, ticket_id])
+
+    def volunteers_of(self, village: str) -> list[tuple[str, str]]:
+        """(channel, user key) of the volunteers serving `village`."""
+        rows = self.db.execute(
+            "SELECT channel, user_key, villages FROM roles WHERE role = 'volunteer'"
+        ).fetchall()
+        return [(channel, user) for channel, user, villages in rows if village in (villages or "").split("|")]
 
     def dead_letter(self, channel: str, chat_key: str, error: str, payload: str, at: str) -> None:
         self.db.execute(
@@ -330,6 +377,7 @@ class Tx:
             ("inbox", "received_at"),
             ("outbox", "created_at"),
             ("dead_letters", "at"),
+            ("tickets", "opened_at"),
         ):
             counts[table] += self.db.execute(f"DELETE FROM {table} WHERE {column} < ?", [cutoff]).rowcount
         return dict(counts)

@@ -17,6 +17,7 @@ from bot.reports.chat import ChatReports
 from bot.reports.desk import ReportDesk
 from bot.reports.report import Scope
 from bot.reports.week import Cutoff
+from bot.requests import Requests
 from bot.sender import Sender
 from bot.store import OutboxRow, Store, timestamp
 from flows import Inbound, Reply
@@ -250,7 +251,9 @@ async def test_the_role_comes_from_the_officer_list_never_from_the_channel(opene
         return real_handle(state, inbound, content, now)
 
     monkeypatch.setattr(bot.conversation, "handle", spy)
-    service = ConversationService(store, content, Clock(), officers=frozenset({"test:boss"}))
+    service = ConversationService(
+        store, content, Clock(), requests=Requests(content, frozenset({"test:boss"}))
+    )
     await service.handle(message("xin chào", "boss"))
     await service.handle(replace(message("xin chào", "someone"), role="officer"))
     assert seen == ["officer", "resident"]
@@ -270,7 +273,8 @@ async def test_a_pressed_message_loses_its_buttons_and_a_number_is_deleted_first
 def officer_service(store, content, clock=None, officers=frozenset()) -> ConversationService:
     clock = clock or Clock()
     desk = ReportDesk(store, Scope(ZoneInfo("Asia/Ho_Chi_Minh"), Cutoff.parse("WED 07:00")), clock)
-    return ConversationService(store, content, clock, officers=officers, reports=ChatReports(desk, content))
+    requests = Requests(content, officers, ("test",), ChatReports(desk, content))
+    return ConversationService(store, content, clock, requests=requests)
 
 
 async def outbox(store: Store, chat: str) -> list[dict]:

@@ -119,13 +119,14 @@ def test_retention_purge_removes_person_rows_and_keeps_events(store):
         tx.remember_person("web", "u-old", "ref-old", "ttcm-to-1", AT)
         tx.claim_inbound("web", "old", "m1", AT, AT)
         tx.queue_replies("web", "old", None, [{"text": "x", "buttons": [], "image": None}], AT)
+        tx.open_ticket("telegram", "old", "ttcm-to-1", "guide_3", "xin giúp", AT)
         tx.record_events(
             "web", AT, [{"kind": "village_set", "village": "ttcm-to-1", "person": "ref-old", "data": {}}]
         )
 
     store.call(fill)
     counts = store.call(lambda tx: tx.purge(LATER, "2026-12-01T00:00:00.000000+00:00"))
-    assert counts == {"conversations": 1, "people": 1, "inbox": 1, "outbox": 1, "dead_letters": 0}
+    assert counts == {"conversations": 1, "people": 1, "inbox": 1, "outbox": 1, "dead_letters": 0, "tickets": 1}
     assert store.call(lambda tx: tx.load_state("web", "new")) == "{}"
     assert store.call(lambda tx: tx.count("events")) == 1
 

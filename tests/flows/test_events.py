@@ -34,8 +34,16 @@ CONTRACT = {
     "refused": {"command"},
     "role_granted": {"role"},
     "door_tally": {
-        "helped", "linked", "no_phone", "no_level2", "mismatch", "expired", "other", "signature", "correction"
-    },  # fmt: skip
+        "helped",
+        "linked",
+        "no_phone",
+        "no_level2",
+        "mismatch",
+        "expired",
+        "other",
+        "signature",
+        "correction",
+    },
 }
 
 

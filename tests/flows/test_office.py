@@ -27,7 +27,7 @@ def at_menu(content):
 def test_an_officer_gets_the_report_where_it_goes_then_the_question(content, text, week):
     done = private(content, text, at_menu(content), role="officer")
     report, *rest = done.replies
-    assert report.report == week
+    assert report.request == ("report", week)
     assert rest, "the menu follows the report"
     assert rest[-1].buttons, "the question the officer is at is asked again"
     assert done.state.step is Step.MENU
@@ -36,21 +36,21 @@ def test_an_officer_gets_the_report_where_it_goes_then_the_question(content, tex
 
 def test_anyone_else_is_refused_politely_and_it_is_logged(content):
     done = private(content, "/baocao", at_menu(content), role="resident")
-    assert all(reply.report is None for reply in done.replies)
+    assert all(reply.request is None for reply in done.replies)
     assert "chỉ dành cho cán bộ xã" in done.replies[0].text
     assert [(e.kind, e.data) for e in done.events] == [("refused", {"command": "baocao"})]
 
 
 def test_a_long_argument_is_no_week_and_gets_the_how_to(content):
     done = private(content, "/baocao " + "x" * 40, at_menu(content), role="officer")
-    assert all(reply.report is None for reply in done.replies)
+    assert all(reply.request is None for reply in done.replies)
     assert "/baocao tuantruoc" in done.replies[0].text
 
 
 def test_baocao_is_not_a_word_a_resident_types_by_chance(content):
     """Only the slash command asks for the report; "báo cáo" typed is ordinary text."""
     done = private(content, "báo cáo", at_menu(content), role="officer")
-    assert all(reply.report is None for reply in done.replies)
+    assert all(reply.request is None for reply in done.replies)
 
 
 @pytest.mark.parametrize(
@@ -85,5 +85,5 @@ def test_a_used_invite_is_refused_and_the_welcome_goes_on(content):
 
 def test_an_officers_first_message_may_be_the_report(content):
     done = private(content, "/baocao", role="officer")
-    assert done.replies[0].report == ""
+    assert done.replies[0].request == ("report", "")
     assert done.state.step is Step.CONSENT, "the welcome follows, as for anyone"

@@ -83,7 +83,7 @@ def test_residents_are_refused_the_tally_and_the_kit(content):
         done = say(content, [*AT_MENU, command])
         assert done.state.step is Step.MENU
         assert [e.kind for e in done.events] == ["refused"], command
-    assert not [r for r in done.replies if r.invite]
+    assert not [r for r in done.replies if r.request]
 
 
 def test_the_kit_is_forwardable_pieces(content):
@@ -97,7 +97,7 @@ def test_the_kit_is_forwardable_pieces(content):
 
 def test_an_officer_asks_for_a_volunteer_invite_by_the_villages_name(content):
     done = say(content, [*AT_MENU, "/moi_tnv Tổ dân phố 2"], role="officer")
-    assert [r.invite for r in done.replies if r.invite] == ["ttcm-to-2"]
+    assert [r.request for r in done.replies if r.request] == [("invite", "ttcm-to-2")]
     unclear = say(content, ["/moi_tnv"], done.state, role="officer")
     assert "Gõ /moi_tnv và tên thôn" in unclear.replies[0].text
 

@@ -9,6 +9,7 @@ it; if it is an admin it sees everything, so plain group chatter is left alone u
 something that looks like a card or identity number, which the flow then asks to delete.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -17,6 +18,9 @@ from flows import Inbound
 from flows.card_number import check_card_number
 
 CHANNEL = "telegram"
+#: How the helper's message about a resident's request says how to answer it (content/staff.toml
+#: ticket.to_helper and ticket.escalated keep this command in them).
+_TICKET = re.compile(r"/traloi (\d+)")
 #: What a message carries besides text, as the flow names it.
 _KINDS = (
     ("photo", "photo"),
@@ -89,6 +93,8 @@ def _message(message: dict[str, Any], username: str) -> Inbound | None:
             return None
         if not text.startswith("/"):
             text = _without(text, mention)
+    elif kind == "text" and not text.startswith("/"):
+        text = _answering_ticket(message, text)
     return Inbound(
         CHANNEL,
         user,
@@ -106,6 +112,15 @@ def _replies_to_bot(message: dict[str, Any], username: str) -> bool:
     if not isinstance(original, dict) or not isinstance(original.get("from"), dict):
         return False
     return str(original["from"].get("username", "")).lower() == username.lower()
+
+
+def _answering_ticket(message: dict[str, Any], text: str) -> str:
+    """A reply, in a private chat, to the helper's message about a resident's request (which says
+    "/traloi 12 ...") is the answer to it: `/traloi 12 <text>`, as a volunteer would type it."""
+    original = message.get("reply_to_message")
+    quoted = original.get("text") if isinstance(original, dict) else None
+    found = _TICKET.search(quoted) if isinstance(quoted, str) else None
+    return f"/traloi {found.group(1)} {text}" if found else text
 
 
 def _without(text: str, mention: str) -> str:
