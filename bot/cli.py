@@ -8,7 +8,6 @@ import asyncio
 import csv
 import errno
 import io
-import secrets
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -17,14 +16,14 @@ from pathlib import Path
 from bot import app, content_check, transcript
 from bot.channels import ChannelError
 from bot.channels.telegram import telegram_username
-from bot.conversation import invite_hash
 from bot.posters import PosterError, poster_png
 from bot.redact import setup_logging
 from bot.rendering import village_link
 from bot.reports.desk import ReportDesk
 from bot.reports.formats import FORMATS
+from bot.requests import INVITE_DAYS, new_invite
 from bot.settings import Settings, SettingsError, load_settings
-from bot.store import backup, timestamp, village_rows
+from bot.store import backup, village_rows
 from flows import load_content
 from flows.group import private_payload
 from flows.office import INVITE_PREFIX
@@ -102,10 +101,8 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-#: Roles an invite can grant from the command line.
-INVITE_ROLES = ("officer",)
-#: How long an invite code can be used, by default.
-INVITE_DAYS = 7
+#: Roles an invite can grant from the command line, and how the printout names them.
+INVITE_ROLES = {"officer": "cán bộ", "volunteer": "tình nguyện viên"}
 
 
 def _days(text: str) -> int:
@@ -116,19 +113,29 @@ def _days(text: str) -> int:
 
 def _invite(args: argparse.Namespace, settings: Settings) -> int:
     """A one-time code: the first person to send it to the helper in a private chat gets the
-    role. Only its hash is stored; the code itself is printed once, here."""
-    code = secrets.token_urlsafe(12)
+    role (a volunteer's for `--village`). Only its hash is stored; the code is printed once, here."""
     now = datetime.now(UTC)
-    until = now + timedelta(days=args.days)
-    store, _content = app.open_store(settings)
+    store, content = app.open_store(settings)
     try:
-        store.call(
-            lambda tx: tx.add_invite(invite_hash(code), args.role, "", timestamp(now), timestamp(until))
-        )
+        villages = list(dict.fromkeys(args.village or []))
+        unknown = [code for code in villages if code not in content.places.by_code]
+        if unknown or (args.role == "volunteer") != bool(villages):
+            print(
+                "Tình nguyện viên cần --village MÃ_THÔN (xem: python -m bot villages list); cán bộ thì không."
+                + (f" Không có thôn: {', '.join(unknown)}." if unknown else ""),
+                file=sys.stderr,
+            )
+            return 2
+        code = store.call(lambda tx: new_invite(tx, args.role, "|".join(villages), now, args.days))
     finally:
         store.close()
     payload = INVITE_PREFIX + code
-    print(f"Mã mời cán bộ (dùng một lần, đến {until.astimezone(settings.zone):%H:%M %d/%m/%Y}):")
+    until = now + timedelta(days=args.days)
+    where = f" thôn {', '.join(content.places.name(v) for v in villages)}" if villages else ""
+    print(
+        f"Mã mời {INVITE_ROLES[args.role]}{where} (dùng một lần, đến "
+        f"{until.astimezone(settings.zone):%H:%M %d/%m/%Y}):"
+    )
     print(f"  Gửi cho trợ lý, trong tin nhắn riêng (Telegram, Zalo):  /start {payload}")
     username = asyncio.run(telegram_username(settings.telegram)) if settings.telegram.configured else None
     if username:
@@ -272,8 +279,11 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--commune", help="one commune of several (default: all, with a roll-up)")
     report.add_argument("--format", choices=list(FORMATS), default="text", help=", ".join(FORMATS))
     report.add_argument("--out", type=Path, help="write to this file instead of printing")
-    invite = add("invite", "print a one-time code that makes whoever sends it an officer", _invite)
-    invite.add_argument("role", choices=INVITE_ROLES, help="the role the code grants")
+    invite = add(
+        "invite", "print a one-time code that makes whoever sends it an officer or volunteer", _invite
+    )
+    invite.add_argument("role", choices=list(INVITE_ROLES), help="the role the code grants")
+    invite.add_argument("--village", action="append", help="a volunteer's village code (repeat for more)")
     invite.add_argument(
         "--days", type=_days, default=INVITE_DAYS, help=f"days the code can be used (default {INVITE_DAYS})"
     )

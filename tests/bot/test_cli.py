@@ -14,7 +14,7 @@ from PIL import Image
 
 from bot import app, cli
 from bot.cli import _parser, main
-from bot.conversation import invite_hash
+from bot.requests import invite_hash
 from tests.conftest import frozen_content
 
 COMMANDS = [
@@ -241,3 +241,15 @@ def test_a_poster_for_an_unknown_village_says_how_to_see_the_codes(env, capsys):
     with pytest.raises(SystemExit) as refused:
         main(["poster", "--out", str(env / "x.png")])
     assert refused.value.code == 2, "--village or --all"
+
+
+def test_a_volunteer_invite_names_its_village_and_needs_one(env, capsys):
+    assert main(["invite", "volunteer", "--village", "ttcm-to-2"]) == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith("Mã mời tình nguyện viên thôn Tổ dân phố 2")
+    assert re.search(r"/start moi_[A-Za-z0-9_-]{16}", printed)
+    assert main(["invite", "volunteer"]) == 2
+    assert "cần --village" in capsys.readouterr().err
+    assert main(["invite", "volunteer", "--village", "khong-co"]) == 2
+    assert "Không có thôn: khong-co" in capsys.readouterr().err
+    assert main(["invite", "officer", "--village", "ttcm-to-2"]) == 2

@@ -12,12 +12,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 import bot.conversation
-from bot.conversation import RECENT_FOR, ConversationService, RecentAnswers, invite_hash
+from bot.conversation import RECENT_FOR, ConversationService, RecentAnswers
 from bot.reports.chat import ChatReports
 from bot.reports.desk import ReportDesk
 from bot.reports.report import Scope
 from bot.reports.week import Cutoff
-from bot.requests import Requests
+from bot.requests import Requests, invite_hash
 from bot.sender import Sender
 from bot.store import OutboxRow, Store, timestamp
 from flows import Inbound, Reply

@@ -126,7 +126,14 @@ def test_retention_purge_removes_person_rows_and_keeps_events(store):
 
     store.call(fill)
     counts = store.call(lambda tx: tx.purge(LATER, "2026-12-01T00:00:00.000000+00:00"))
-    assert counts == {"conversations": 1, "people": 1, "inbox": 1, "outbox": 1, "dead_letters": 0, "tickets": 1}
+    assert counts == {
+        "conversations": 1,
+        "people": 1,
+        "inbox": 1,
+        "outbox": 1,
+        "dead_letters": 0,
+        "tickets": 1,
+    }
     assert store.call(lambda tx: tx.load_state("web", "new")) == "{}"
     assert store.call(lambda tx: tx.count("events")) == 1
 

@@ -19,8 +19,9 @@ from bot.app import open_store
 from bot.channels import ChannelError
 from bot.channels.web import COOKIE
 from bot.channels.zalo import CHAT_GAP, QUOTA_WAIT, SECRET_HEADER, TEXT_LIMIT, WEBHOOK_PATH, ZaloChannel
-from bot.conversation import ConversationService, invite_hash
+from bot.conversation import ConversationService
 from bot.redact import setup_logging
+from bot.requests import invite_hash
 from bot.settings import Settings, load_settings
 from bot.store import OutboxRow, Store, timestamp
 from flows import Content
