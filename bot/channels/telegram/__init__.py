@@ -47,6 +47,8 @@ MAX_BODY = 256 * 1024
 ALLOWED_UPDATES = ["message", "callback_query"]
 #: Seconds one long poll waits for updates.
 POLL_SECONDS = 25
+#: Image names of printable posters, sent as files.
+POSTER = "poster:"
 #: Seconds the command line waits for `getMe` before printing an invite without its deep link.
 USERNAME_TIMEOUT = 5.0
 #: Seconds between failed polls, doubling up to the last.
@@ -321,7 +323,14 @@ class TelegramChannel(Channel):
     async def _send(self, chat: str, reply: Reply) -> dict[str, Any]:
         """The reply's messages; the last one (which carries the buttons) is returned."""
         markup = self._keyboard(reply.buttons)
-        png = image_png(reply.image, self.content, self.base_url)
+        # a poster takes a few tenths of a second to draw: never on the event loop
+        png = await asyncio.to_thread(image_png, reply.image, self.content, self.base_url)
+        if png is not None and reply.image and reply.image.startswith(POSTER):
+            # a file, not a photo: Telegram would recompress a photo below print quality
+            name = f"ap-phich-{reply.image.removeprefix(POSTER)}.png"
+            return await self.api.call(
+                "sendDocument", {"document": (name, png)}, chat_id=chat, caption=reply.text, **markup
+            )
         if png is not None and len(reply.text) <= MessageLimit.CAPTION_LENGTH:
             return await self.api.call(
                 "sendPhoto", {"photo": ("photo", png)}, chat_id=chat, caption=reply.text, **markup

@@ -452,3 +452,16 @@ async def test_the_token_and_secret_never_reach_the_logs_or_the_database(tmp_pat
     for secret in (TOKEN, TOKEN.partition(":")[2], SECRET):
         assert secret not in logged
         assert secret.encode() not in stored
+
+
+async def test_a_volunteer_gets_the_kit_and_the_villages_poster_as_a_printable_file(helper):
+    await helper.store.run(
+        lambda tx: tx.db.execute("INSERT INTO roles VALUES ('telegram', '4201', 'volunteer', 'ttcm-to-1', '')")
+    )
+    said = await helper.say(4201, "/tailieu")
+    assert "chuyển tiếp từng tin" in said[0]
+    assert any("5 bước" in text for text in said)
+    ((chat, name, data),) = helper.fake.documents
+    assert (chat, name) == (4201, "ap-phich-ttcm-to-1.png")
+    assert data.startswith(b"\x89PNG")
+    assert len(data) > 50_000, "a full A4 page, not a thumbnail"
