@@ -1,4 +1,5 @@
-"""Per-key rate limits (a browser, an address) for the public web endpoints.
+"""Per-key rate limits (a browser, an address) for the public web endpoints, and the caller's
+address they are counted by.
 
 A token bucket per key: `per_minute` requests in a burst, refilled evenly over the minute. Kept in
 memory: limits only need to hold while the process runs, and a restart forgiving everyone is fine.
@@ -7,6 +8,8 @@ memory: limits only need to hold while the process runs, and a restart forgiving
 import math
 import time
 from collections.abc import Callable
+
+from aiohttp import web
 
 #: Buckets kept before idle ones (full again) are dropped.
 MAX_KEYS = 50_000
@@ -45,3 +48,13 @@ class RateLimiter:
         ]
         for key in full:
             del self._buckets[key]
+
+
+def client_address(request: web.Request, trusted_proxy: str) -> str:
+    """The caller's address; `X-Forwarded-For` only counts when it comes from the trusted proxy
+    (behind any other proxy, everyone would share its address)."""
+    remote = request.remote or ""
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    if trusted_proxy and remote == trusted_proxy and forwarded:
+        return forwarded.split(",")[-1].strip()
+    return remote

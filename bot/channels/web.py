@@ -22,7 +22,7 @@ from pydantic import BaseModel, ValidationError, field_validator
 
 from bot.channels import Channel
 from bot.conversation import Answer, ConversationService
-from bot.rate_limit import RateLimiter
+from bot.rate_limit import RateLimiter, client_address
 from bot.rendering import image_path
 from bot.settings import Settings
 from flows import Content, Inbound, Reply
@@ -179,18 +179,13 @@ class WebChannel(Channel):
         )
 
     def _check_rate(self, request: web.Request, browser: str) -> None:
-        for limiter, key in ((self.per_address, self._address(request)), (self.per_browser, browser)):
+        for limiter, key in (
+            (self.per_address, client_address(request, self.trusted_proxy)),
+            (self.per_browser, browser),
+        ):
             if not limiter.allow(key):
                 wait = str(limiter.retry_after(key))
                 raise self._fail(web.HTTPTooManyRequests, "web.too_fast", **{"Retry-After": wait})
-
-    def _address(self, request: web.Request) -> str:
-        """The caller's address; `X-Forwarded-For` only counts when it comes from the trusted proxy."""
-        remote = request.remote or ""
-        forwarded = request.headers.get("X-Forwarded-For", "")
-        if self.trusted_proxy and remote == self.trusted_proxy and forwarded:
-            return forwarded.split(",")[-1].strip()
-        return remote
 
     async def _body(self, request: web.Request) -> ChatRequest:
         try:

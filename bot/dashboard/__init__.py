@@ -19,7 +19,8 @@ from urllib.parse import quote
 from aiohttp import web
 
 from bot.dashboard import pages
-from bot.dashboard.auth import Brake, Clock, Session, Sessions, Sleep, client_address, password_matches
+from bot.dashboard.auth import Brake, Clock, Session, Sessions, Sleep, password_matches
+from bot.rate_limit import client_address
 from bot.reports.desk import ReportDesk
 from bot.reports.formats import FORMATS, file_name
 from bot.reports.week import Week, previous, week_of

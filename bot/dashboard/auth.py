@@ -19,7 +19,6 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from aiohttp import web
 from pydantic import SecretStr
 
 #: A session lasts one working day, then the password is asked again.
@@ -142,13 +141,3 @@ class Brake:
         now = self.clock()
         for address in [a for a, f in self._failures.items() if now - f.last >= FAILURE_WINDOW]:
             del self._failures[address]
-
-
-def client_address(request: web.Request, trusted_proxy: str) -> str:
-    """The caller's address; `X-Forwarded-For` only counts when it comes from the trusted proxy
-    (as in the web chat's rate limits)."""
-    remote = request.remote or ""
-    forwarded = request.headers.get("X-Forwarded-For", "")
-    if trusted_proxy and remote == trusted_proxy and forwarded:
-        return forwarded.split(",")[-1].strip()
-    return remote
