@@ -1,20 +1,31 @@
 """The counts of a span of time, per village, by SQL over `events`; and the frozen counts of
 closed weeks.
 
-Each column is one SQL expression over the span's events (a data table, not an if-chain), so a
-column is added in one line and every count can be checked against a hand count. A person who
-consented is counted once by their random reference; an anonymous session (no consent) counts
-as one person of its own. Events with no village yet (the person stopped before choosing one)
-form their own row, so the commune total is the sum of the rows.
+Each column is one line of a data table (the event kind it counts, the value a key of its data
+must have, whether a person counts once), not an if-chain, so a column is added in one line and
+every count can be checked against a hand count. A person who consented is counted once by their
+random reference; an anonymous session (no consent) counts as one person of its own. Events with
+no village yet (the person stopped before choosing one) form their own row, so the commune total
+is the sum of the rows.
 
-The query reads only the covering index `idx_events_report` (at, village, kind, data, person),
+The queries read only the covering index `idx_events_report` (at, village, kind, data, person),
 so a week costs what its own events cost, however long the campaign has run. The campaign's
 totals add up the weeks before; a week closed long enough ago that no late message can still
 land in it is counted once and kept (`report_spans`), so the totals cost a lookup per week.
+
+Why the events are grouped and the columns summed in Python, rather than one SQL expression per
+column: SQLite 3.40 parses an event's JSON again for every `json_extract`, and keeps a b-tree per
+`COUNT(DISTINCT ...)`; with one expression per column, counting a commune's campaign of a million
+events took 2.1 s (bench/report.py, 2 vCPU). Grouped by village, kind and the one data value the
+kind's columns look at, a week's events come out as a few thousand groups, each with its count,
+its count of events with a person and its number of distinct people; a group's JSON is read once
+per group, and a column is the sum of its groups (1.3 s for the same million). Every village's
+people are counted in the same statement, so a live week is read as one snapshot.
 """
 
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from bot.store import Tx, timestamp
@@ -23,56 +34,97 @@ Counts = dict[str, int]
 #: A span of time as the database writes it: (start, end) timestamps.
 Span = tuple[str, str]
 
-#: Someone counted once: the consenting person's reference, else the event itself.
-_WHO = "COALESCE(person, 'event:' || id)"
+
+@dataclass(frozen=True)
+class Column:
+    """Events of `kind` whose data's `field` is `value` (any event of the kind when `field` is
+    None), counted all, or each person `once` (an anonymous event is a person of its own).
+    `value` compares as SQL's `json_extract(data, '$.field') = value` does (JSON true is 1)."""
+
+    key: str
+    heading: str
+    kind: str
+    field: str | None = None
+    value: str | int | None = None
+    once: bool = False
 
 
-def _step(kind: str, step: int) -> str:
-    return (
-        f"COUNT(DISTINCT CASE WHEN kind = '{kind}' AND json_extract(data, '$.step') = {step} THEN {_WHO} END)"
-    )
-
-
-#: (key, Vietnamese heading, SQL expression over one village's events of the span).
-COLUMNS: tuple[tuple[str, str, str], ...] = (
-    (
-        "people",
-        "Người được hỗ trợ",
-        "COUNT(DISTINCT person) + SUM(person IS NULL AND kind = 'session_started')",
-    ),
-    ("sessions", "Lượt bắt đầu", "SUM(kind = 'session_started')"),
-    ("consents", "Đồng ý lưu", "SUM(kind = 'consent_given')"),
-    *((f"step_{n}", f"Tới bước {n}", _step("step_reached", n)) for n in range(1, 6)),
-    (
-        "submitted",
-        "Đã gửi yêu cầu",
-        "SUM(kind = 'outcome' AND json_extract(data, '$.outcome') = 'submitted')",
-    ),
-    ("approved", "Đã được duyệt", "SUM(kind = 'outcome' AND json_extract(data, '$.outcome') = 'approved')"),
-    *((f"stuck_{n}", f"Vướng ở bước {n}", _step("stuck", n)) for n in range(1, 6)),
-    ("cards_valid", "Số thẻ đúng", "SUM(kind = 'card_checked' AND json_extract(data, '$.valid') = 1)"),
-    ("cards_invalid", "Số thẻ sai", "SUM(kind = 'card_checked' AND json_extract(data, '$.valid') = 0)"),
-    ("video", "Xem video", "SUM(kind = 'video_shown')"),
-    (
-        "signature",
-        "Muốn làm chữ ký số",
-        "COUNT(DISTINCT CASE WHEN kind = 'signature_interest' THEN " + _WHO + " END)",
-    ),
-    ("handoffs", "Nhờ cán bộ", "SUM(kind = 'handoff_requested')"),
+#: The first column: every consenting person once by their reference, whatever they did, and
+#: every anonymous session as one person.
+PEOPLE = "people"
+COLUMNS: tuple[Column, ...] = (
+    Column("sessions", "Lượt bắt đầu", "session_started"),
+    Column("consents", "Đồng ý lưu", "consent_given"),
+    *(Column(f"step_{n}", f"Tới bước {n}", "step_reached", "step", n, once=True) for n in range(1, 6)),
+    Column("submitted", "Đã gửi yêu cầu", "outcome", "outcome", "submitted"),
+    Column("approved", "Đã được duyệt", "outcome", "outcome", "approved"),
+    *(Column(f"stuck_{n}", f"Vướng ở bước {n}", "stuck", "step", n, once=True) for n in range(1, 6)),
+    Column("cards_valid", "Số thẻ đúng", "card_checked", "valid", 1),
+    Column("cards_invalid", "Số thẻ sai", "card_checked", "valid", 0),
+    Column("video", "Xem video", "video_shown"),
+    Column("signature", "Muốn làm chữ ký số", "signature_interest", once=True),
+    Column("handoffs", "Nhờ cán bộ", "handoff_requested"),
 )
-KEYS = tuple(key for key, _, _ in COLUMNS)
-HEADINGS = {key: heading for key, heading, _ in COLUMNS}
+KEYS = (PEOPLE, *(c.key for c in COLUMNS))
+HEADINGS = {PEOPLE: "Người được hỗ trợ"} | {c.key: c.heading for c in COLUMNS}
 #: The row of events with no village (the person stopped before choosing one).
 NO_VILLAGE = ""
 #: How many invalid-card reasons the report names.
 TOP_REASONS = 3
 #: The row that marks a kept span as counted, also when it had no events at all.
 _COUNTED = "*"
-_SELECT = ", ".join(f"COALESCE({sql}, 0)" for _, _, sql in COLUMNS)
-_QUERY = (
-    f"SELECT village, {_SELECT} FROM events INDEXED BY idx_events_report "
-    "WHERE at >= ? AND at < ? GROUP BY village"
-)
+#: The kind whose anonymous events are people (one session, one person).
+_ANONYMOUS_PEOPLE = "session_started"
+_BY_KIND: dict[str, tuple[Column, ...]] = {}
+for _column in COLUMNS:
+    _BY_KIND[_column.kind] = (*_BY_KIND.get(_column.kind, ()), _column)
+_FIELD = {c.kind: c.field for c in COLUMNS if c.field is not None}
+if len({(c.kind, c.field) for c in COLUMNS if c.field is not None}) != len(_FIELD):
+    raise ValueError("the columns of one kind must look at the same key of its data")
+
+
+def _sql(value: object) -> str:
+    return "'" + value.replace("'", "''") + "'" if isinstance(value, str) else str(value)
+
+
+def _value_of(kind: str, field: str) -> str:
+    """`json_extract(data, '$.field')` for every event of a kind counted once per person: the texts
+    `Tx.record_events` writes for the columns' own values are matched as text first (the same
+    value, without parsing the JSON)."""
+    written = {
+        json.dumps({field: c.value}, ensure_ascii=False, separators=(",", ":")): c.value
+        for c in _BY_KIND[kind]
+    }
+    cases = " ".join(f"WHEN {_sql(text)} THEN {_sql(value)}" for text, value in written.items())
+    return f"CASE data {cases} ELSE json_extract(data, '$.{field}') END"
+
+
+def _query() -> str:
+    """One statement (one snapshot of a live week) of two parts.
+
+    Per village, kind and value of the kind's key: its events, those with a person, and its
+    distinct people. A kind counted once per person is grouped by the value itself (so that the
+    people of one value are in one group); any other kind with a key by its data text, whose
+    value is read once per group. Then every village with events in the span (kind NULL), with
+    its consenting people."""
+    grouped = " ".join(
+        f"WHEN {_sql(kind)} THEN {_value_of(kind, field) if any(c.once for c in _BY_KIND[kind]) else 'data'}"
+        for kind, field in _FIELD.items()
+    )
+    values = " ".join(
+        f"WHEN {_sql(kind)} THEN json_extract(data, '$.{field}')" for kind, field in _FIELD.items()
+    )
+    kinds = ", ".join(_sql(kind) for kind in _BY_KIND)
+    return (
+        f"SELECT village, kind, CASE kind {values} END, COUNT(*), COUNT(person), COUNT(DISTINCT person) "
+        "FROM events INDEXED BY idx_events_report WHERE at >= :start AND at < :end "
+        f"AND kind IN ({kinds}) GROUP BY village, kind, CASE kind {grouped} END "
+        "UNION ALL SELECT village, NULL, NULL, 0, 0, COUNT(person) FROM (SELECT DISTINCT village, person "
+        "FROM events INDEXED BY idx_events_report WHERE at >= :start AND at < :end) GROUP BY village"
+    )
+
+
+_QUERY = _query()
 
 
 def zeros() -> Counts:
@@ -86,10 +138,23 @@ def span_of(start: datetime, end: datetime) -> Span:
 def count_span(tx: Tx, span: Span) -> dict[str, Counts]:
     """Every column per village code (`NO_VILLAGE` for events without one), for the events
     with `start <= at < end`. Villages without events are absent."""
-    return {
-        row[0] or NO_VILLAGE: dict(zip(KEYS, row[1:], strict=True))
-        for row in tx.db.execute(_QUERY, span).fetchall()
-    }
+    found: dict[str | None, Counts] = {}
+    rows = tx.db.execute(_QUERY, {"start": span[0], "end": span[1]}).fetchall()
+    for village, kind, value, events, named, persons in rows:
+        counts = found.setdefault(village, zeros())
+        if kind is None:  # the village's consenting people
+            counts[PEOPLE] += persons
+            continue
+        anonymous = events - named
+        if kind == _ANONYMOUS_PEOPLE:
+            counts[PEOPLE] += anonymous
+        for column in _BY_KIND[kind]:
+            if column.field is None or value == column.value:
+                # an anonymous event is a person of its own: person references are random hex,
+                # never equal to the "event:<id>" the one-expression query used for it
+                counts[column.key] += persons + anonymous if column.once else events
+    # NULL and '' are two villages to SQL; the '' one, sorted after, is the row (as ever)
+    return {village or NO_VILLAGE: found[village] for village in sorted(found, key=lambda v: v is not None)}
 
 
 def invalid_reasons(tx: Tx, span: Span) -> list[tuple[str, int]]:
