@@ -181,6 +181,7 @@ def build_app(
             asyncio.create_task(push_weekly(store, desk.scope, settings.officers, list(senders), clock, wake))
         )
         tasks.append(asyncio.create_task(sweep_regularly(service, set(senders), clock)))
+        tasks.append(asyncio.create_task(desk.warm()))
         tasks += [asyncio.create_task(channel.run()) for channel in running]
         tasks += [asyncio.create_task(sender.run()) for sender in senders.values()]
         yield

@@ -5,6 +5,7 @@ A report is read on a reader thread (a chat message never waits behind it); the 
 had to count are kept with one short write, so the next report reads them back.
 """
 
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from bot.settings import Settings
 from bot.store import Store, Tx
 
 Built = tuple[Report, dict[Span, dict[str, Counts]]]
+log = logging.getLogger(__name__)
 
 #: How a week is named in `/baocao <week>` and `--week`: "tuantruoc" (the week before this one)
 #: or an ISO week; nothing is this week so far.
@@ -59,6 +61,15 @@ class ReportDesk:
         if fresh:
             await self.store.run(lambda tx: keep_spans(tx, fresh))
         return report
+
+    async def warm(self) -> None:
+        """Counts and keeps every settled week now, at start, on a reader thread: the first
+        report over a campaign already running costs seconds (a province: about 16 s for 10
+        million events, bench/RESULTS.md), and no officer should wait for it."""
+        try:
+            await self.report(self.week(None))
+        except Exception:
+            log.exception("counting the settled weeks at start failed; the first report will")
 
     def report_now(self, week: Week, commune: str | None = None) -> Report:
         """Blocking form, for the command line."""

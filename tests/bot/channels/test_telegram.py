@@ -456,7 +456,9 @@ async def test_the_token_and_secret_never_reach_the_logs_or_the_database(tmp_pat
 
 async def test_a_volunteer_gets_the_kit_and_the_villages_poster_as_a_printable_file(helper):
     await helper.store.run(
-        lambda tx: tx.db.execute("INSERT INTO roles VALUES ('telegram', '4201', 'volunteer', 'ttcm-to-1', '')")
+        lambda tx: tx.db.execute(
+            "INSERT INTO roles VALUES ('telegram', '4201', 'volunteer', 'ttcm-to-1', '')"
+        )
     )
     said = await helper.say(4201, "/tailieu")
     assert "chuyển tiếp từng tin" in said[0]

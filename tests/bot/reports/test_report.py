@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.reports.counts import KEYS, keep_spans
+from bot.reports.desk import ReportDesk
 from bot.reports.render import as_csv, as_text
 from bot.reports.report import Scope, Targets, as_json, build_report
 from bot.reports.week import named_week, previous
@@ -233,3 +234,15 @@ def test_several_communes_roll_up_and_one_can_be_chosen(tmp_path):
     assert [row.code for row in other.villages] == ["nhuco-ban-quat"], "no 'no village' row for one commune"
     assert other.total.week["handoffs"] == 1
     assert other.total.name == "Toàn xã"
+
+
+async def test_warming_up_keeps_every_settled_week_so_the_first_report_reads_them(tmp_path):
+    content = frozen_content()
+    with Store(tmp_path / "w.sqlite3", content.places.villages) as opened:
+        for when, row in EVENTS:
+            opened.call(lambda tx, when=when, row=row: tx.record_events("telegram", timestamp(when), [row]))
+        await ReportDesk(opened, SCOPE, lambda: LATER).warm()
+        kept = opened.call(lambda tx: tx.db.execute("SELECT DISTINCT start FROM report_spans").fetchall())
+        _, fresh = opened.call(lambda tx: build_report(tx, WEEK, SCOPE, LATER))
+    assert len(kept) >= 2, "the fixture's weeks, counted at start"
+    assert fresh == {}, "a report after the warm-up counts no settled week again"
