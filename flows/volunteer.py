@@ -123,13 +123,22 @@ def typed_helped(turn: Turn, text: str) -> bool:
     return True
 
 
-def typed_linked(turn: Turn, text: str) -> bool:
+def _of_helped(turn: Turn, text: str) -> int | None:
+    """One number from 0 to the people helped, or None (said what to type)."""
     found, helped = _numbers(text), turn.state.tally[0]
     if len(found) != 1 or found[0] > helped:
         turn.say("volunteer.tally_at_most", most=helped)
+        return None
+    return found[0]
+
+
+def typed_linked(turn: Turn, text: str) -> bool:
+    linked = _of_helped(turn, text)
+    if linked is None:
         return True
-    turn.state.tally = [helped, found[0]]
-    if found[0] == helped:
+    helped = turn.state.tally[0]
+    turn.state.tally = [helped, linked]
+    if linked == helped:
         turn.state.tally += [0] * len(REASONS)
         turn.go(Step.TALLY_SIGNATURE)
     else:
@@ -149,12 +158,11 @@ def typed_reasons(turn: Turn, text: str) -> bool:
 
 
 def typed_signature(turn: Turn, text: str) -> bool:
-    found, helped = _numbers(text), turn.state.tally[0]
-    if len(found) != 1 or found[0] > helped:
-        turn.say("volunteer.tally_at_most", most=helped)
+    signature = _of_helped(turn, text)
+    if signature is None:
         return True
     state = turn.state
-    numbers = [*state.tally[: 2 + len(REASONS)], found[0]]
+    numbers = [*state.tally[: 2 + len(REASONS)], signature]
     if state.tally_fix and _correctable(turn):
         _log_tally(turn, state.last_tally[1:], state.last_tally[0], sign=-1)
     _log_tally(turn, numbers, state.tally_village or "", sign=1)

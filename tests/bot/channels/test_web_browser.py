@@ -14,24 +14,12 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, Locator, Page, Request, async_playwright, expect
 
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip(
-        "Chromium is not installed at /usr/bin/chromium (apt-get install chromium)", allow_module_level=True
-    )
+from tests.browser import ARGS, CHROMIUM, TIMEOUT_MS, skip_without_chromium
 
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+skip_without_chromium()
+
 PHONE = {"width": 390, "height": 844}
 SMALL_PHONE = {"width": 360, "height": 740}
-TIMEOUT_MS = 10_000  # a slow, busy 2-core CI machine
 NEXT = "Xong, sang bước tiếp"
 GUIDE = "Hướng dẫn 5 bước tích hợp thẻ BHYT"
 CARD = "Kiểm tra số thẻ BHYT"

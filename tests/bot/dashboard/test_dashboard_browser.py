@@ -17,24 +17,13 @@ from bot.app import build_app
 from bot.reports.formats import FORMATS
 from tests.bot.dashboard.conftest import NOW, PASSWORD, VILLAGE, dashboard_settings, filled_store, villages
 from tests.bot.dashboard.test_dashboard import VILLAGE_ROW
+from tests.browser import ARGS, CHROMIUM, TIMEOUT_MS, skip_without_chromium
 from tests.conftest import frozen_content
 
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip(
-        "Chromium is not installed at /usr/bin/chromium (apt-get install chromium)", allow_module_level=True
-    )
+skip_without_chromium()
 
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-sync",
-]
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
-TIMEOUT_MS = 10_000  # a slow, busy 2-core CI machine
 SHOTS_FOR_PEOPLE = Path("/tmp")
 
 
