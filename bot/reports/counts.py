@@ -24,6 +24,7 @@ people are counted in the same statement, so a live week is read as one snapshot
 """
 
 import json
+import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -65,8 +66,23 @@ COLUMNS: tuple[Column, ...] = (
     Column("signature", "Muốn làm chữ ký số", "signature_interest", once=True),
     Column("handoffs", "Nhờ cán bộ", "handoff_requested"),
 )
-KEYS = (PEOPLE, *(c.key for c in COLUMNS))
-HEADINGS = {PEOPLE: "Người được hỗ trợ"} | {c.key: c.heading for c in COLUMNS}
+#: Columns that add up numbers the events carry: what volunteers logged door to door
+#: (`door_tally`, a correction being the entry negated). (key, heading, data key.)
+TALLIES: tuple[tuple[str, str, str], ...] = (
+    ("door_helped", "Giúp tại nhà (TNV)", "helped"),
+    ("door_linked", "Tích hợp được tại nhà", "linked"),
+    ("door_signature", "Muốn chữ ký số (tại nhà)", "signature"),
+)
+#: Requests for a person that became tickets (`bot/requests.py`), by the day they were opened
+#: and the day they were first answered.
+TICKETS = (("tickets_opened", "Lời nhờ"), ("tickets_answered", "Lời nhờ đã trả lời"))
+KEYS = (PEOPLE, *(c.key for c in COLUMNS), *(key for key, _, _ in TALLIES), *(key for key, _ in TICKETS))
+HEADINGS = (
+    {PEOPLE: "Người được hỗ trợ"}
+    | {c.key: c.heading for c in COLUMNS}
+    | {key: heading for key, heading, _ in TALLIES}
+    | dict(TICKETS)
+)
 #: The row of events with no village (the person stopped before choosing one).
 NO_VILLAGE = ""
 #: How many invalid-card reasons the report names.
@@ -153,8 +169,38 @@ def count_span(tx: Tx, span: Span) -> dict[str, Counts]:
                 # an anonymous event is a person of its own: person references are random hex,
                 # never equal to the "event:<id>" the one-expression query used for it
                 counts[column.key] += persons + anonymous if column.once else events
+    sums = ", ".join(f"SUM(json_extract(data, '$.{field}'))" for _, _, field in TALLIES)
+    for village, *totals in tx.db.execute(
+        f"SELECT village, {sums} FROM events INDEXED BY idx_events_report "
+        "WHERE at >= ? AND at < ? AND kind = 'door_tally' GROUP BY village",
+        span,
+    ).fetchall():
+        counts = found.setdefault(village, zeros())
+        for (key, _, _), total in zip(TALLIES, totals, strict=True):
+            counts[key] += int(total or 0)
+    for village, opened, answered in tx.db.execute(
+        "SELECT village, SUM(opened_at >= :start AND opened_at < :end), "
+        "SUM(answered_at >= :start AND answered_at < :end) FROM tickets "
+        "WHERE (opened_at >= :start AND opened_at < :end) OR (answered_at >= :start AND answered_at < :end) "
+        "GROUP BY village",
+        {"start": span[0], "end": span[1]},
+    ).fetchall():
+        counts = found.setdefault(village, zeros())
+        counts["tickets_opened"] += int(opened or 0)
+        counts["tickets_answered"] += int(answered or 0)
     # NULL and '' are two villages to SQL; the '' one, sorted after, is the row (as ever)
     return {village or NO_VILLAGE: found[village] for village in sorted(found, key=lambda v: v is not None)}
+
+
+def answer_minutes(tx: Tx, span: Span) -> int | None:
+    """The median time, in minutes, from a ticket's opening to its first answer, over the tickets
+    first answered in the span; None when none was."""
+    rows = tx.db.execute(
+        "SELECT (julianday(answered_at) - julianday(opened_at)) * 1440 AS minutes FROM tickets "
+        "WHERE answered_at >= ? AND answered_at < ? ORDER BY minutes",
+        span,
+    ).fetchall()
+    return round(statistics.median(m for (m,) in rows)) if rows else None
 
 
 def invalid_reasons(tx: Tx, span: Span) -> list[tuple[str, int]]:

@@ -33,6 +33,13 @@ def as_text(report: Report) -> str:
         f"Kiểm tra số thẻ: {total['cards_valid']} đúng, {total['cards_invalid']} sai",
         f"Muốn làm chữ ký số: {total['signature']} · nhờ cán bộ: {total['handoffs']}",
     ]
+    if total["door_helped"] or total["tickets_opened"]:
+        answered = f" (trung vị {report.answer_minutes} phút)" if report.answer_minutes is not None else ""
+        lines.append(
+            f"Tình nguyện viên giúp tại nhà: {total['door_helped']} người,"
+            f" {total['door_linked']} tích hợp được · lời nhờ: {total['tickets_opened']},"
+            f" đã trả lời {total['tickets_answered']}{answered}"
+        )
     if report.invalid_reasons:
         lines.append(
             "Lỗi số thẻ hay gặp: " + ", ".join(f"{reason} ({n})" for reason, n in report.invalid_reasons)

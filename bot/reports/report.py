@@ -22,6 +22,7 @@ from bot.reports.counts import (
     NO_VILLAGE,
     Counts,
     Span,
+    answer_minutes,
     count_span,
     first_event_at,
     invalid_reasons,
@@ -105,6 +106,8 @@ class Report:
     total: Row
     invalid_reasons: list[tuple[str, int]]
     targets: Targets
+    #: Median minutes from a ticket's opening to its first answer, this week (None: none).
+    answer_minutes: int | None = None
 
     def signature_share(self) -> int:
         """Percent of the commune's signature target, by the people who asked for help."""
@@ -166,7 +169,9 @@ def build_report(
     if commune is None and any(NO_VILLAGE in c for c in (this, before, campaign)):
         rows.append(Row(NO_VILLAGE, NO_VILLAGE_NAME, **counts_of(NO_VILLAGE)))
     report = _group(rows, week, last_week, since, scope.targets)
-    report.invalid_reasons = invalid_reasons(tx, span_of(week.start, min(week.end, now)))
+    live = span_of(week.start, min(week.end, now))
+    report.invalid_reasons = invalid_reasons(tx, live)
+    report.answer_minutes = answer_minutes(tx, live)
     return report, fresh
 
 
@@ -229,4 +234,5 @@ def as_json(report: Report) -> dict[str, Any]:
         "communes": [row(r) for r in report.communes],
         "total": row(report.total),
         "invalid_reasons": [{"reason": reason, "count": n} for reason, n in report.invalid_reasons],
+        "answer_minutes_median": report.answer_minutes,
     }

@@ -143,8 +143,11 @@ async def test_nothing_read_from_a_card_is_kept_in_the_database_or_its_wal(clien
     stored = b"".join(path.read_bytes() for path in files if path.exists())
     assert len(stored) > 10_000, "the database and its WAL were read"
     for card, revealed in CARDS.items():
-        for secret in (card, card[:3], card[-10:], card[-3:] + '"', "•"):
+        for secret in (card, card[:3], card[-10:], "•"):
             assert secret.encode() not in stored, f"{secret!r} is in the database"
+        # a masked form's tail ("•••789"); a random hex reference may end in the same digits
+        tail = re.compile(rb"(?<![0-9a-f])" + card[-3:].encode() + rb'"')
+        assert not tail.search(stored), f"the tail {card[-3:]!r} is in the database"
         for label in revealed:
             assert label.encode() not in stored, f"{label!r} is in the database"
     events = await store.run(

@@ -246,3 +246,41 @@ async def test_warming_up_keeps_every_settled_week_so_the_first_report_reads_the
         _, fresh = opened.call(lambda tx: build_report(tx, WEEK, SCOPE, LATER))
     assert len(kept) >= 2, "the fixture's weeks, counted at start"
     assert fresh == {}, "a report after the warm-up counts no settled week again"
+
+
+def test_volunteers_tallies_and_tickets_are_counted_per_village(store):
+    at = timestamp(IN_WEEK)
+    tally = {
+        "helped": 12,
+        "linked": 8,
+        "no_phone": 1,
+        "no_level2": 3,
+        "mismatch": 0,
+        "expired": 0,
+        "other": 0,
+    }
+    fixed = {key: -value for key, value in tally.items()} | {"signature": -2, "correction": True}
+    rows = [
+        event("door_tally", "ttcm-to-2", "vol", **tally, signature=2, correction=False),
+        event("door_tally", "ttcm-to-2", "vol", **fixed),  # the same day's correction
+        event("door_tally", "ttcm-to-2", "vol", **(tally | {"helped": 10}), signature=3, correction=False),
+    ]
+    store.call(lambda tx: tx.record_events("telegram", at, rows))
+    for minutes in (30, 90):
+        store.call(
+            lambda tx, m=minutes: tx.db.execute(
+                "INSERT INTO tickets (channel, chat_key, village, step, opened_at, answered_at) "
+                "VALUES ('zalo', 'r', 'ttcm-to-2', 'menu', ?, ?)",
+                [at, timestamp(IN_WEEK + timedelta(minutes=m))],
+            )
+        )
+    store.call(lambda tx: tx.open_ticket("zalo", "r2", "ttcm-to-1", "menu", "", at))
+    report = store.call(lambda tx: week_report(tx, WEEK))
+    village = counts(report, "ttcm-to-2")
+    assert (village["door_helped"], village["door_linked"], village["door_signature"]) == (10, 8, 3)
+    assert (village["tickets_opened"], village["tickets_answered"]) == (2, 2)
+    assert counts(report, "ttcm-to-1")["tickets_opened"] == 1
+    assert report.answer_minutes == 60, "the median of 30 and 90 minutes"
+    assert "giúp tại nhà: 10 người, 8 tích hợp được · lời nhờ: 3, đã trả lời 2 (trung vị 60 phút)" in as_text(
+        report
+    )
