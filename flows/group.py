@@ -19,6 +19,7 @@ from flows.content import Content
 from flows.matching import command_of
 from flows.menu import VIDEO_QR
 from flows.model import Button, FlowState, Inbound, Reply, Step, Transition
+from flows.office import refused_unless_officer
 from flows.turn import Turn
 
 _LINK = re.compile(r"^\s*/lienket_thon(?:@\w+)?(?:\s+(.*))?$", re.IGNORECASE | re.DOTALL)
@@ -69,12 +70,10 @@ def _with_private_link(turn: Turn, key: str) -> None:
 
 def _link(turn: Turn, name: str) -> None:
     """`/lienket_thon <village>`: officers only; the village by its code or its name."""
-    if turn.inbound.role != "officer":
-        turn.log("refused", command="lienket_thon")
-        turn.say("staff.officers_only")
+    if refused_unless_officer(turn, "lienket_thon"):
         return
     places = turn.content.places
-    found = (places.by_code[name],) if name in places.by_code else places.match(name) if name else ()
+    found = places.named(name)
     if len(found) == 1:
         turn.state.village = found[0].code
         turn.log("group_linked")

@@ -48,11 +48,18 @@ def welcome_invited(turn: Turn) -> None:
         turn.say("staff.invite_refused")
 
 
+def refused_unless_officer(turn: Turn, command: str) -> bool:
+    """Every officer-only command: anyone else gets a polite no, and the attempt is logged."""
+    if turn.inbound.role == "officer":
+        return False
+    turn.log("refused", command=command)
+    turn.say("staff.officers_only")
+    return True
+
+
 def report(turn: Turn, argument: str | None) -> None:
     """`/baocao [week]`: the report goes here for an officer; a polite no for anyone else."""
-    if turn.inbound.role != "officer":
-        turn.log("refused", command="baocao")
-        turn.say("staff.officers_only")
+    if refused_unless_officer(turn, "baocao"):
         return
     week = (argument or "").strip()
     if len(week) > MAX_ARGUMENT:

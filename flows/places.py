@@ -90,6 +90,13 @@ class Places:
         key = fold(text)
         return self._area_keys.get(key) or self._area_keys.get(_core(key))
 
+    def named(self, text: str) -> tuple[Village, ...]:
+        """What an officer typed after a command: a village's code exactly, else `match`."""
+        text = text.strip()
+        if text in self.by_code:
+            return (self.by_code[text],)
+        return self.match(text) if text else ()
+
     def match(self, text: str) -> tuple[Village, ...]:
         """Villages whose name or alias fits `text`: exact (folded) first, then near misses."""
         key = fold(text)

@@ -14,6 +14,7 @@
 import re
 
 from flows.model import Reply, Step
+from flows.office import refused_unless_officer
 from flows.text import fold
 from flows.turn import Turn
 
@@ -39,13 +40,10 @@ def _staff_only(turn: Turn, command: str) -> bool:
 
 def invite(turn: Turn, argument: str | None) -> None:
     """`/moi_tnv <village>`: officers only; the village by its code or its name."""
-    if turn.inbound.role != "officer":
-        turn.log("refused", command="moi_tnv")
-        turn.say("staff.officers_only")
+    if refused_unless_officer(turn, "moi_tnv"):
         return
-    name = (argument or "").strip()
     places = turn.content.places
-    found = (places.by_code[name],) if name in places.by_code else places.match(name) if name else ()
+    found = places.named(argument or "")
     if len(found) == 1:
         turn.replies.append(Reply("", request=("invite", found[0].code)))
     elif found:
