@@ -241,7 +241,8 @@ class ConversationService:
                 tx.remember_person(channel, inbound.user_key, new.person, new.village, at)
         if not inline:
             rows = [*platform_actions(inbound, transition), *map(reply_to_dict, replies)]
-            tx.queue_replies(channel, chat, inbound_id, rows, at)
+            asked = None if inbound.kind == "wake" else inbound_id  # a timer's replies are unprompted
+            tx.queue_replies(channel, chat, asked, rows, at)
         return Answer(replies, erased=transition.erased, woken=frozenset(row[0] for row in elsewhere))
 
     def _known(self, tx: Tx, inbound: Inbound, at: str) -> Inbound:

@@ -16,8 +16,9 @@ Platform limits are obeyed, not fought:
 - every delivery has a timeout: a hung call is a transient failure, never a stuck channel.
 Other transient failures (timeouts, 5xx, network) are retried with backoff and given up after
 `max_attempts`; a reply that can never be delivered is marked failed; a person who blocked the
-helper is an opt-out, not an error. A stored error is the platform's status and description only,
-with secrets and numbers masked.
+helper is an opt-out, not an error. What nobody asked for (a reminder, a push, a relayed answer)
+is withheld from a chat that opted out ("dừng", a block): the field the timers' sweeper reads too.
+A stored error is the platform's status and description only, with secrets and numbers masked.
 """
 
 import asyncio
@@ -46,6 +47,8 @@ CONCURRENCY = 64
 #: 429s from this many different chats within `FLOOD_WINDOW` pause the whole channel.
 FLOOD_CHATS = 3
 FLOOD_WINDOW = timedelta(seconds=2)
+#: Why an unprompted reply (a reminder, a push) to a chat that opted out was never sent.
+WITHHELD = "withheld: the chat opted out"
 
 
 class DeliveryError(Exception):
@@ -196,8 +199,12 @@ class Sender:
         chat, sent = rows[0].chat_key, 0
         while rows:
             delivered: list[tuple[int, str | None]] = []
+            withheld: list[int] = []
             trouble: _Job | None = None
             for row in rows:
+                if row.withheld:
+                    withheld.append(row.id)
+                    continue
                 went, outcome = await self._attempt(row)
                 if not went:
                     trouble = outcome or _nothing
@@ -209,17 +216,25 @@ class Sender:
                     trouble = _nothing
                     break
             rows = await self.store.run(
-                partial(self._record, chat, delivered, trouble, timestamp(self.clock()))
+                partial(self._record, chat, delivered, withheld, trouble, timestamp(self.clock()))
             )
             sent += len(delivered)
         return sent
 
     def _record(
-        self, chat: str, delivered: list[tuple[int, str | None]], trouble: _Job | None, at: str, tx: Tx
+        self,
+        chat: str,
+        delivered: list[tuple[int, str | None]],
+        withheld: list[int],
+        trouble: _Job | None,
+        at: str,
+        tx: Tx,
     ) -> list[OutboxRow]:
-        """What a worker's round delivered and what stopped it; the chat's next replies when
-        nothing did."""
+        """What a worker's round delivered, withheld and what stopped it; the chat's next
+        replies when nothing did."""
         tx.mark_sent(delivered, at)
+        for row_id in withheld:
+            tx.mark_failed(row_id, WITHHELD)
         if trouble is not None:
             trouble(tx)
             return []

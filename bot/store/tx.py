@@ -17,11 +17,15 @@ from sqlite_utils import Database
 
 @dataclass(frozen=True, slots=True)
 class OutboxRow:
+    """A reply to deliver. `withheld`: nobody asked for it (a reminder, a push, a relayed
+    answer: queued without an inbound message) and its chat has opted out, so it must not go."""
+
     id: int
     channel: str
     chat_key: str
     reply: dict[str, Any]
     attempts: int
+    withheld: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,6 +278,14 @@ class Tx:
         "WHERE e.channel = o.channel AND e.chat_key = o.chat_key AND e.status = 'pending' AND e.id < o.id)"
     )
 
+    #: An outbox row's columns for `_leading_due`; the last says whether it is withheld: queued
+    #: unprompted (no inbound message) for a chat that opted out, the field the sweeper reads too.
+    _ROW = (
+        "id, channel, chat_key, reply, attempts, next_attempt_at, inbound_id IS NULL AND EXISTS "
+        "(SELECT 1 FROM conversations c WHERE c.channel = o.channel AND c.chat_key = o.chat_key "
+        "AND c.opted_out)"
+    )
+
     def due_replies(
         self, channel: str, now: str, limit: int = 50, waiting: Iterable[str] = ()
     ) -> list[list[OutboxRow]]:
@@ -292,9 +304,8 @@ class Tx:
         if not chats:
             return []
         rows = self.db.execute(
-            "SELECT id, channel, chat_key, reply, attempts, next_attempt_at FROM outbox "
-            f"WHERE channel = ? AND status = 'pending' AND chat_key IN ({', '.join('?' * len(chats))}) "
-            "ORDER BY id",
+            f"SELECT {self._ROW} FROM outbox o WHERE channel = ? AND status = 'pending' "
+            f"AND chat_key IN ({', '.join('?' * len(chats))}) ORDER BY id",
             [channel, *chats],
         ).fetchall()
         return [batch for chat in chats if (batch := _leading_due([r for r in rows if r[2] == chat], now))]
@@ -302,8 +313,8 @@ class Tx:
     def chat_replies(self, channel: str, chat_key: str, now: str) -> list[OutboxRow]:
         """One chat's replies due now, in order (as `due_replies` gives them)."""
         rows = self.db.execute(
-            "SELECT id, channel, chat_key, reply, attempts, next_attempt_at FROM outbox "
-            "WHERE channel = ? AND chat_key = ? AND status = 'pending' ORDER BY id",
+            f"SELECT {self._ROW} FROM outbox o WHERE channel = ? AND chat_key = ? AND status = 'pending' "
+            "ORDER BY id",
             [channel, chat_key],
         ).fetchall()
         return _leading_due(rows, now)
@@ -397,11 +408,10 @@ class Tx:
 
 
 def _leading_due(rows: Sequence[Sequence[Any]], now: str) -> list[OutboxRow]:
-    """The rows (id, channel, chat_key, reply, attempts, next_attempt_at), in order, up to the
-    first that is not due yet."""
+    """The rows (`Tx._ROW`), in order, up to the first that is not due yet."""
     due = []
     for row in rows:
         if row[5] > now:
             break
-        due.append(OutboxRow(row[0], row[1], row[2], json.loads(row[3]), row[4]))
+        due.append(OutboxRow(row[0], row[1], row[2], json.loads(row[3]), row[4], bool(row[6])))
     return due

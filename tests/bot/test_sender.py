@@ -298,3 +298,28 @@ async def test_the_overall_rate_spaces_sends_in_real_time(store):
     started = asyncio.get_running_loop().time()
     assert await running.drain() == 6
     assert asyncio.get_running_loop().time() - started >= 5 / 50, "six sends take at least five gaps"
+
+
+async def test_what_nobody_asked_for_is_withheld_from_a_chat_that_opted_out(store):
+    """The sweeper skips an opted-out chat's timer; a reminder or push queued before the opt-out
+    landed (or racing it) is withheld by the sender, reading the same field. Answers to the
+    person's own message still go."""
+    opted = Saved("{}", timestamp(T0), timestamp(T0), opted_out=True)
+    store.call(lambda tx: tx.save_state("tg", "a", "user-a", opted))
+    queue(store, "a", "nhắc nhở")  # unprompted: no inbound message
+    replies = [{"text": "trả lời", "buttons": [], "image": None}]
+    store.call(lambda tx: tx.queue_replies("tg", "a", 7, replies, timestamp(T0)))
+    queue(store, "b", "nhắc nhở b")
+    platform = Platform()
+    assert await sender(store, platform).drain() == 2
+    assert sorted(platform.delivered) == [("a", "trả lời"), ("b", "nhắc nhở b")]
+    rows = store.call(
+        lambda tx: list(tx.db.query("SELECT chat_key, status, reply, error FROM outbox ORDER BY id"))
+    )
+    assert rows[0] == {
+        "chat_key": "a",
+        "status": "failed",
+        "reply": None,
+        "error": "withheld: the chat opted out",
+    }
+    assert [row["status"] for row in rows[1:]] == ["sent", "sent"]

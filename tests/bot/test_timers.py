@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.app import open_store
 from bot.conversation import ConversationService
+from bot.sender import WITHHELD, Sender
 from bot.timers import sweep
 from flows import Inbound
 from tests.conftest import frozen_content
@@ -98,4 +99,35 @@ async def test_no_wake_after_dung_a_block_or_an_erase_and_none_on_other_channels
     clock.now = T0 + timedelta(days=2)
     assert await sweep(service, {"telegram"}, clock.now) == 0
     assert await sweep(service, {"telegram", "zalo"}, clock.now) == 1, "only the Zalo person is due"
+    store.close()
+
+
+async def test_a_follow_up_still_queued_when_the_person_says_dung_is_never_sent(settings):
+    """The sweeper queued the follow-up, the sender had not sent it yet (night, a 429) and the
+    person said "dừng": the sender reads the same opt-out and withholds it; "dừng" is answered."""
+    clock = Clock()
+    store, content = open_store(settings, frozen_content())
+    service = ConversationService(store, content, clock)
+    for text in SUBMITTED:
+        await service.handle(Inbound("telegram", "p4", "p4", text=text))
+    store.call(lambda tx: tx.db.execute("UPDATE outbox SET status = 'sent', reply = NULL"))
+    clock.now = T0 + timedelta(hours=24)
+    assert await sweep(service, {"telegram"}, clock.now) == 1
+    queued = store.call(
+        lambda tx: tx.db.execute("SELECT COUNT(*) FROM outbox WHERE status = 'pending'").fetchone()[0]
+    )
+    await service.handle(Inbound("telegram", "p4", "p4", text="dừng"))
+    delivered = []
+
+    async def deliver(row):
+        delivered.append(row.reply["text"])
+
+    await Sender(store, "telegram", deliver, clock=clock).drain()
+    assert delivered, '"dừng" is answered'
+    assert not any("đã được duyệt chưa" in text for text in delivered)
+    errors = store.call(
+        lambda tx: [row[0] for row in tx.db.execute("SELECT error FROM outbox WHERE status = 'failed'")]
+    )
+    assert queued
+    assert errors == [WITHHELD] * queued, "the follow-up's rows, and only those, withheld"
     store.close()
