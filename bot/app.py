@@ -163,7 +163,9 @@ def build_app(
     for channel in running:
         channel.setup(app)
     dashboard.setup(app, desk, settings)
-    app.add_routes(Media(content, base).routes())
+    telegram = next((channel for channel in running if isinstance(channel, TelegramChannel)), None)
+    posters_bot = (lambda: telegram.username or None) if telegram else (lambda: None)
+    app.add_routes(Media(content, base, telegram_bot=posters_bot).routes())
     app.add_routes([web.get("/healthz", healthz)])
 
     async def background(_: web.Application) -> AsyncIterator[None]:

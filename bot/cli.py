@@ -16,16 +16,15 @@ from pathlib import Path
 from bot import app, content_check, transcript
 from bot.channels import ChannelError
 from bot.channels.telegram import telegram_username
-from bot.posters import PosterError, poster_png
+from bot.posters import PosterError
 from bot.redact import setup_logging
-from bot.rendering import village_link
+from bot.rendering import telegram_link, village_poster
 from bot.reports.desk import ReportDesk
 from bot.reports.formats import FORMATS
 from bot.requests import INVITE_DAYS, new_invite
 from bot.settings import Settings, SettingsError, load_settings
 from bot.store import backup, village_rows
 from flows import load_content
-from flows.group import private_payload
 from flows.office import INVITE_PREFIX
 from flows.places import REQUIRED_COLUMNS, PlacesError, parse_villages
 
@@ -139,7 +138,7 @@ def _invite(args: argparse.Namespace, settings: Settings) -> int:
     print(f"  Gửi cho trợ lý, trong tin nhắn riêng (Telegram, Zalo):  /start {payload}")
     username = asyncio.run(telegram_username(settings.telegram)) if settings.telegram.configured else None
     if username:
-        print(f"  Hoặc mở trên Telegram:  https://t.me/{username}?start={payload}")
+        print(f"  Hoặc mở trên Telegram:  {telegram_link(username, payload)}")
     return 0
 
 
@@ -169,10 +168,9 @@ def _poster(args: argparse.Namespace, settings: Settings) -> int:
     if args.all:
         args.out.mkdir(parents=True, exist_ok=True)
     for code in villages:
-        telegram = f"https://t.me/{username}?start={private_payload(code)}" if username else None
         path = args.out / f"{code}.png" if args.all else args.out
         try:
-            path.write_bytes(poster_png(content, code, village_link(base, code), telegram))
+            path.write_bytes(village_poster(content, code, base, username))
         except PosterError as error:
             print(f"Không vẽ được áp phích: {error}", file=sys.stderr)
             return 1

@@ -11,12 +11,12 @@ file elsewhere.
 
 import asyncio
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from aiohttp import web
 
-from bot.posters import poster_png
-from bot.rendering import IMAGES_DIR, qr_png, village_link
+from bot.rendering import IMAGES_DIR, qr_png, village_link, village_poster
 from flows import Content
 
 _FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,80}\.(?:png|jpg|jpeg|webp)$")
@@ -27,10 +27,18 @@ _CACHE = "public, max-age=3600"
 class Media:
     """The /media routes for one deployment (its content and its public address)."""
 
-    def __init__(self, content: Content, base_url: str, images_dir: Path = IMAGES_DIR) -> None:
+    def __init__(
+        self,
+        content: Content,
+        base_url: str,
+        images_dir: Path = IMAGES_DIR,
+        telegram_bot: Callable[[], str | None] = lambda: None,
+    ) -> None:
         self.content = content
         self.base_url = base_url.rstrip("/")
         self.images_dir = images_dir.resolve()
+        #: The Telegram bot's username once that channel has started, for the posters' QR.
+        self.telegram_bot = telegram_bot
 
     def routes(self) -> list[web.RouteDef]:
         return [
@@ -57,7 +65,7 @@ class Media:
         code = request.match_info["code"]
         if code not in self.content.places.by_code:
             raise web.HTTPNotFound(text=self.content.text("web.not_found"))
-        png = await asyncio.to_thread(poster_png, self.content, code, village_link(self.base_url, code))
+        png = await asyncio.to_thread(village_poster, self.content, code, self.base_url, self.telegram_bot())
         return web.Response(body=png, content_type="image/png", headers={"Cache-Control": _CACHE})
 
     async def content_image(self, request: web.Request) -> web.FileResponse:

@@ -19,6 +19,7 @@ from qrcode.image.pure import PyPNGImage
 from bot.posters import poster_png
 from flows import Content, Reply
 from flows.content import CONTENT_DIR
+from flows.group import private_payload
 from flows.matching import SLASH_COMMANDS
 
 IMAGES_DIR = CONTENT_DIR / "images"
@@ -78,6 +79,18 @@ def village_link(base_url: str, code: str) -> str:
     return f"{base_url.rstrip('/')}/?village={code}"
 
 
+def telegram_link(bot_username: str, payload: str) -> str:
+    """The deep link that opens a private chat with the Telegram bot, started with `payload`."""
+    return f"https://t.me/{bot_username}?start={payload}"
+
+
+def village_poster(content: Content, code: str, base_url: str, telegram_bot: str | None = None) -> bytes:
+    """A village's poster with its web link, and its Telegram deep link when the bot's username
+    is known (Telegram configured and answering)."""
+    telegram = telegram_link(telegram_bot, private_payload(code)) if telegram_bot else None
+    return poster_png(content, code, village_link(base_url, code), telegram)
+
+
 def image_path(name: str | None) -> str | None:
     """The path this helper's web server serves an image at (see `bot.media`)."""
     if not name:
@@ -109,18 +122,23 @@ def qr_png(data: str) -> bytes:
 
 
 def image_png(
-    name: str | None, content: Content, base_url: str, images_dir: Path = IMAGES_DIR
+    name: str | None,
+    content: Content,
+    base_url: str,
+    images_dir: Path = IMAGES_DIR,
+    telegram_bot: str | None = None,
 ) -> bytes | None:
     """The bytes of an image, for platforms that take uploads; None when the name is unknown or
     the office's screenshot is missing (the text alone still helps). A village's poster is drawn
-    each time (a fraction of a second, and rarely asked for) rather than kept."""
+    each time (a fraction of a second, and rarely asked for) rather than kept; it carries the
+    Telegram QR when `telegram_bot` (the bot's username) is given."""
     data = qr_data(name, content, base_url)
     if data is not None:
         return qr_png(data)
     if name and name.startswith("poster:"):
         code = name.removeprefix("poster:")
         known = code in content.places.by_code
-        return poster_png(content, code, village_link(base_url, code)) if known else None
+        return village_poster(content, code, base_url, telegram_bot) if known else None
     if name and name.startswith("content:"):
         path = (images_dir / name.removeprefix("content:")).resolve()
         if path.parent == images_dir.resolve() and path.is_file():

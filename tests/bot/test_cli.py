@@ -12,7 +12,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from bot import app, cli
+from bot import app, cli, rendering
 from bot.cli import _parser, main
 from bot.requests import invite_hash
 from tests.conftest import frozen_content
@@ -222,7 +222,7 @@ def test_a_poster_has_the_village_s_link_and_the_telegram_link_when_the_bot_answ
 
 def test_posters_for_all_villages_skip_the_other_rows_and_warn_without_public_url(env, monkeypatch, capsys):
     """Drawing is stubbed: the test is about which files are written with which link."""
-    monkeypatch.setattr(cli, "poster_png", lambda _content, _code, web_url, telegram: web_url.encode())
+    monkeypatch.setattr(rendering, "poster_png", lambda _content, _code, web_url, telegram: web_url.encode())
     assert main(["poster", "--all", "--out", str(env / "posters")]) == 0
     assert "PUBLIC_URL" in capsys.readouterr().err, "a poster pointing at this machine is not for print"
     villages = frozen_content().places.villages

@@ -31,7 +31,7 @@ from bot.channels import Channel, ChannelError
 from bot.channels.telegram.transport import READ_TIMEOUT, AiohttpRequest, BotApi, TelegramHTTPError
 from bot.channels.telegram.updates import CHANNEL, Received, received
 from bot.conversation import ConversationService, reply_from_dict
-from bot.rendering import command_menu, image_png, split_text
+from bot.rendering import command_menu, image_png, split_text, telegram_link
 from bot.sender import BlockedError, DeliveryError, Pacing, PermanentError, RateLimited, TransientError
 from bot.settings import TelegramSettings
 from bot.store import OutboxRow
@@ -324,7 +324,9 @@ class TelegramChannel(Channel):
         """The reply's messages; the last one (which carries the buttons) is returned."""
         markup = self._keyboard(reply.buttons)
         # a poster takes a few tenths of a second to draw: never on the event loop
-        png = await asyncio.to_thread(image_png, reply.image, self.content, self.base_url)
+        png = await asyncio.to_thread(
+            image_png, reply.image, self.content, self.base_url, telegram_bot=self.username or None
+        )
         if png is not None and reply.image and reply.image.startswith(POSTER):
             # a file, not a photo: Telegram would recompress a photo below print quality
             name = f"ap-phich-{reply.image.removeprefix(POSTER)}.png"
@@ -357,5 +359,5 @@ class TelegramChannel(Channel):
     def link(self, link: str) -> str | None:
         """ "start:<payload>" -> the deep link that opens a private chat with the helper."""
         if link.startswith("start:"):
-            return f"https://t.me/{self.username}?start={link.removeprefix('start:')}"
+            return telegram_link(self.username, link.removeprefix("start:"))
         return None

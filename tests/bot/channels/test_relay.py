@@ -3,15 +3,19 @@ fake platforms on 127.0.0.1: asked on Zalo, answered by the village's volunteer 
 command and by replying to the ticket), the answer delivered on Zalo."""
 
 import contextlib
+import io
 from collections.abc import AsyncIterator
 
+import zxingcpp
 from aiohttp import ClientSession
+from PIL import Image
 
 from bot.channels.telegram import WEBHOOK_PATH as TELEGRAM_PATH
 from bot.channels.zalo import WEBHOOK_PATH as ZALO_PATH
 from bot.settings import load_settings
 from tests.bot.channels.push import serving, settle
 from tests.fakes.telegram import TOKEN as TELEGRAM_TOKEN
+from tests.fakes.telegram import USERNAME as TELEGRAM_USERNAME
 from tests.fakes.telegram import FakeTelegram, message_update
 from tests.fakes.zalo import TOKEN as ZALO_TOKEN
 from tests.fakes.zalo import FakeZalo, text_update
@@ -112,3 +116,25 @@ async def test_a_zalo_residents_request_is_answered_by_the_telegram_volunteer_an
         assert closed["message"] is None, "the resident's message is not kept once closed"
         assert closed["closed_at"]
         assert "Không có lời nhờ số 1 đang mở" in await volunteer("/traloi 1 còn gì nữa không")
+
+
+async def test_the_poster_a_zalo_volunteer_forwards_carries_the_telegram_bots_link_too(tmp_path):
+    """Zalo takes the poster by URL from this helper's /media; with Telegram running beside it the
+    page has both QR codes, so a village can pick either app."""
+    async with running(tmp_path) as (server, store, _telegram, zalo):
+        await store.run(
+            lambda tx: tx.db.execute(
+                "INSERT INTO roles (channel, user_key, role, villages, granted_at) "
+                "VALUES ('zalo', 'zvolunteer01', 'volunteer', 'ttcm-to-1', '2026')"
+            )
+        )
+        await post(server, zalo, ZALO_PATH, text_update("zvolunteer01", "/tailieu"), ZALO_SECRET, store)
+        photos = [call.params["photo"] for call in zalo.sent_to("zvolunteer01") if call.method == "sendPhoto"]
+        (poster,) = [url for url in photos if "/media/poster/" in url]
+        assert poster == "https://xa.example.vn/media/poster/ttcm-to-1.png"
+        async with ClientSession() as session:
+            response = await session.get(server.make_url(poster.removeprefix("https://xa.example.vn")))
+            png = await response.read()
+        links = {code.text for code in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))}
+        assert f"https://t.me/{TELEGRAM_USERNAME}?start=v_ttcm-to-1" in links
+        assert "https://xa.example.vn/?village=ttcm-to-1" in links

@@ -14,8 +14,10 @@ from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
+import zxingcpp
 from aiohttp import ClientSession
 from aiohttp.test_utils import TestServer
+from PIL import Image
 
 from bot.app import open_store
 from bot.channels import ChannelError
@@ -467,3 +469,6 @@ async def test_a_volunteer_gets_the_kit_and_the_villages_poster_as_a_printable_f
     assert (chat, name) == (4201, "ap-phich-ttcm-to-1.png")
     assert data.startswith(b"\x89PNG")
     assert len(data) > 50_000, "a full A4 page, not a thumbnail"
+    links = {code.text for code in zxingcpp.read_barcodes(Image.open(io.BytesIO(data)))}
+    assert f"https://t.me/{USERNAME}?start=v_ttcm-to-1" in links, "the bot's own deep link, village chosen"
+    assert any(link.endswith("/?village=ttcm-to-1") for link in links)

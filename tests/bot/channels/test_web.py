@@ -8,11 +8,13 @@ from dataclasses import replace
 import png
 import pytest
 import zxingcpp
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from PIL import Image
 
 from bot.app import build_app
 from bot.channels.web import COOKIE, render_page
+from bot.media import Media
 from bot.settings import load_settings
 
 
@@ -321,6 +323,25 @@ async def test_a_village_poster_is_served_as_png_and_only_for_a_known_village(cl
         refused = await client.get(path)
         assert refused.status == 404, path
         assert await refused.text() == content.text("web.not_found"), path
+
+
+async def test_a_served_poster_carries_the_telegram_deep_link_once_the_bot_is_known(opened):
+    """Zalo sends posters by URL, so the page served here is the one a Zalo volunteer forwards:
+    with Telegram running beside it, it carries that bot's QR too."""
+    _, content = opened
+    username: list[str | None] = [None]
+    app = web.Application()
+    app.add_routes(Media(content, "https://xa.example.vn", telegram_bot=lambda: username[0]).routes())
+    async with TestClient(TestServer(app)) as media:
+        before = await (await media.get("/media/poster/ttcm-to-1.png")).read()
+        username[0] = "xa_bot"
+        after = await (await media.get("/media/poster/ttcm-to-1.png")).read()
+    links = [
+        {code.text for code in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))} for png in (before, after)
+    ]
+    assert not any("t.me" in link for link in links[0]), "no Telegram QR before the bot answered"
+    assert "https://t.me/xa_bot?start=v_ttcm-to-1" in links[1]
+    assert "https://xa.example.vn/?village=ttcm-to-1" in links[0] & links[1]
 
 
 async def test_office_screenshots_are_served_from_their_folder_only(client):
