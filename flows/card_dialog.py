@@ -51,6 +51,16 @@ _ADVICE = {
 }
 
 
+#: Characters of a number read from a photo that are shown, at its end, so the person can
+#: compare it with the card; the rest is hidden (never the whole number in a chat).
+SHOWN = 4
+
+
+def masked(number: str) -> str:
+    """The number as "•••••••••••1234": its length and its last characters."""
+    return "•" * (len(number) - SHOWN) + number[-SHOWN:] if len(number) > SHOWN else "•" * len(number)
+
+
 def _expected(check: CardCheck) -> str:
     """Content key naming what belongs at the offending position (digits, except the object
     code and benefit level of a 15-character card)."""
@@ -135,9 +145,12 @@ def explain(turn: Turn, check: CardCheck, remind: bool = False) -> None:
     (so it is about to be sent), it also reminds the person of VNeID's limit of 3 requests a
     day; a number typed in the middle of another question gets the verdict only.
     """
-    turn.log("card_checked", valid=check.valid, reason=check.reason)
+    from_photo = turn.inbound.photo == "card"
+    turn.log(
+        "card_checked", valid=check.valid, reason=check.reason, **({"source": "photo"} if from_photo else {})
+    )
     content = turn.content
-    parts = []
+    parts = [content.text("photo.read", masked=masked(turn.inbound.text.strip()))] if from_photo else []
     if check.extracted and check.length:
         parts.append(content.text("card.read_extracted", length=check.length))
     suggested = check.suggested_issuer or "vn"

@@ -11,7 +11,7 @@ The order in which a message is understood is the heart of the helper's manners:
    (`SIDE_STEPS`) anything else goes back to the question the person was at, and is understood
    there; a number beyond the options gets the valid range;
 4. a card number typed anywhere, which is pre-checked on the spot (at the card question itself,
-   that question reads it);
+   that question reads it); a photo of the card's QR is read as if its number had been typed;
 5. what the current question itself reads from free text (a village name);
 6. a typed question, ranked against the FAQ and the menu (`flows.search`): answered, offered
    as two close matches, or "not found" with the list and a person;
@@ -32,7 +32,7 @@ from flows.content import Content
 from flows.group import handle_group
 from flows.handoff import offer_handoff
 from flows.matching import command_of, named_option, number_of, option_of
-from flows.model import SIDE_STEPS, FlowState, Inbound, Step, Transition
+from flows.model import SIDE_STEPS, FlowState, Inbound, PhotoReading, Step, Transition
 from flows.steps import STEPS, StepSpec
 from flows.turn import Turn
 
@@ -75,7 +75,10 @@ def handle(
         _first_message(turn, inbound)
     else:
         _dispatch(turn, inbound)
-    sensitive = inbound.kind == "text" and check_card_number(inbound.text).card_like
+    # a photo that was read goes from the chat too: it may show a whole card
+    sensitive = inbound.photo is not None or (
+        inbound.kind == "text" and check_card_number(inbound.text).card_like
+    )
     if turn.erased:
         new = FlowState(person=new_ref())
         return Transition(new, tuple(turn.replies), tuple(turn.events), erased=True, sensitive=sensitive)
@@ -134,7 +137,9 @@ def _first_message(turn: Turn, inbound: Inbound) -> None:
     if command and command[0] in _ANSWERED_FIRST:  # staff may start with one of their commands
         _COMMANDS[command[0]](turn, command[1])
     onboarding.start(turn, inbound.payload or payload)
-    if inbound.text and not command:
+    if inbound.photo is not None and inbound.photo != "card":
+        _photo_not_read(turn, inbound)
+    elif inbound.text and not command:
         check = check_card_number(inbound.text)
         if check.card_like:
             card_dialog.explain(turn, check)
@@ -164,10 +169,42 @@ def _dispatch(turn: Turn, inbound: Inbound) -> None:
             _answer(turn, STEPS[state.step], inbound.choice)
         else:
             turn.say("misc.stale")
+    elif inbound.photo is not None:
+        _photo(turn, inbound)
     elif inbound.kind not in ("text", "choice"):
         turn.say("misc.non_text")
     else:
         _understand(turn, inbound.text)
+
+
+def _photo(turn: Turn, inbound: Inbound) -> None:
+    """A card's QR is answered exactly as its number typed here would be; any other photo gets
+    what was found instead, and the question again (at the card question: type the number)."""
+    if inbound.photo != "card":
+        _photo_not_read(turn, inbound)
+        return
+    spec = STEPS[turn.state.step]
+    if spec.reads_cards and spec.typed is not None:
+        spec.typed(turn, inbound.text)
+    else:
+        _card_number(turn, inbound.text)
+
+
+#: What is said about a photo that held no card's QR, by what it held instead.
+_NOT_A_CARD: dict[PhotoReading, str] = {
+    "identity": "photo.identity",
+    "other_code": "photo.other_code",
+    "no_code": "photo.no_code",
+    "unreadable": "photo.unreadable",
+    "too_big": "photo.too_big",
+    "not_fetched": "photo.not_fetched",
+}
+
+
+def _photo_not_read(turn: Turn, inbound: Inbound) -> None:
+    reading = inbound.photo or "unreadable"
+    turn.log("photo_unread", reason=reading)
+    turn.say(_NOT_A_CARD.get(reading, "photo.unreadable"))
 
 
 def _understand(turn: Turn, text: str) -> None:

@@ -16,7 +16,8 @@ EVENT_KINDS: dict[str, frozenset[str]] = {
     "village_set": frozenset(),
     "step_reached": frozenset({"step"}),  # 1-5
     "stuck": frozenset({"step"}),
-    "card_checked": frozenset({"valid", "reason"}),  # the outcome only, never the number
+    "card_checked": frozenset({"valid", "reason", "source"}),  # the outcome only; source "photo"
+    "photo_unread": frozenset({"reason"}),  # a photo without a card's QR: what it was instead
     "outcome": frozenset({"outcome", "cause"}),  # submitted, approved, rejected, ...
     "video_shown": frozenset(),
     "signature_interest": frozenset(),
@@ -25,6 +26,7 @@ EVENT_KINDS: dict[str, frozenset[str]] = {
     "data_erased": frozenset(),
     "group_guide_shown": frozenset(),
     "group_number_warned": frozenset(),
+    "group_photo_warned": frozenset(),
     "group_linked": frozenset(),
     "refused": frozenset({"command"}),  # an officer-only command, or an invite used up
     "role_granted": frozenset({"role"}),  # an invite made the person an officer or a volunteer

@@ -5,8 +5,8 @@ helper answers only what is addressed to it (platforms show a bot only commands 
 groups): `/huongdan` gives the five steps in one message, the video QR and a button that opens a
 private chat already attributed to the group's village. Anything that looks like a card or
 identity number is answered with a request to delete it and to use the private chat, because
-everyone in the group can read it. An officer links the group to its village with
-`/lienket_thon <village>`; nobody else can.
+everyone in the group can read it; so is any photo, which the helper never reads in a group. An
+officer links the group to its village with `/lienket_thon <village>`; nobody else can.
 
 The group's state holds only the village it is linked to; its events carry no person.
 """
@@ -34,7 +34,10 @@ def handle_group(state: FlowState | None, inbound: Inbound, content: Content, no
     text = inbound.text if inbound.kind == "text" else ""
     linking = _LINK.match(text)
     sensitive = bool(text) and not linking and check_card_number(text).card_like
-    if sensitive:
+    if inbound.kind == "photo":  # never read in a group: it may be a card anyone can see
+        turn.log("group_photo_warned")
+        _with_private_link(turn, "group.photo_warning")
+    elif sensitive:
         turn.log("group_number_warned")
         _with_private_link(turn, "group.number_warning")
     elif linking:

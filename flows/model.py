@@ -14,6 +14,12 @@ from typing import Any, Literal
 ChatType = Literal["private", "group"]
 #: Who the person is to the helper (the service knows; officers come from the settings).
 Role = Literal["resident", "volunteer", "officer"]
+#: What a channel read from a photo sent in a private chat (`bot.card_photo`; the flow never
+#: sees the image): a BHYT card's QR ("card": `Inbound.text` holds its card-number field and
+#: nothing else), an identity card's or VNeID's QR, another QR (a payment, a link), no QR found,
+#: a file that is not an image or is broken, one too big to read, or one that could not be
+#: fetched from the platform.
+PhotoReading = Literal["card", "identity", "other_code", "no_code", "unreadable", "too_big", "not_fetched"]
 
 
 class Step(StrEnum):
@@ -95,7 +101,8 @@ class Inbound:
     helper (Zalo), so a group is told how to reach it instead. `role` is set by the service,
     never by a channel, and so is `invite`: the outcome of a one-time invite code the message
     carried ("granted" or "refused"; see `flows.office.invite_code`), and `villages`: those a
-    volunteer serves."""
+    volunteer serves. `photo`: what a photo in a private chat showed (None in a group, where a
+    photo is never read)."""
 
     channel: str
     user_key: str
@@ -112,6 +119,7 @@ class Inbound:
     role: Role = "resident"
     invite: Literal["granted", "refused"] | None = None
     villages: tuple[str, ...] = ()
+    photo: PhotoReading | None = None
 
 
 @dataclass(frozen=True, slots=True)

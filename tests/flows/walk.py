@@ -34,6 +34,9 @@ def inbound(action: Action) -> Inbound:
             return Inbound("test", "u1", "chat-1", text="/start", payload=value)
         if kind == "web":
             return Inbound("web", "u1", "chat-1", text=value, push=False)
+        if kind == "photo":  # what the channel read: "card:<number>", or another reading
+            reading, _, number = value.partition(":")
+            return Inbound("test", "u1", "chat-1", text=number, kind="photo", photo=reading or None)
         return Inbound("test", "u1", "chat-1", kind=kind)
     return Inbound("test", "u1", "chat-1", text=action)
 
