@@ -115,6 +115,16 @@ class ZaloSettings(BotSettings):
     #: Zalo's `setWebhook` takes a secret of 8 to 256 characters; kept to header-safe ones.
     secret_form = (re.compile(r"^[A-Za-z0-9_-]{8,256}$"), "từ 8 đến 256 ký tự: chữ không dấu, số, '_' và '-'")
     api_base: str = "https://bot-api.zaloplatforms.com/bot"
+    #: The hosts (and their subdomains) a resident's photo is fetched from: Zalo's image servers.
+    photo_hosts: str = "zdn.vn,zadn.vn"
+
+    @field_validator("photo_hosts")
+    @classmethod
+    def _check_hosts(cls, value: str) -> str:
+        hosts = [host.strip().lower() for host in value.split(",") if host.strip()]
+        if not hosts or any(not re.fullmatch(r"[a-z0-9.-]+", host) for host in hosts):
+            raise ValueError("là tên máy chủ, cách nhau bằng dấu phẩy, ví dụ zdn.vn,zadn.vn")
+        return ",".join(hosts)
 
 
 #: Settings grouped per channel: `TELEGRAM_BOT_TOKEN` is `settings.telegram.bot_token`.

@@ -89,6 +89,10 @@ class FakePlatform:
         """The platform's methods by name (lower case unless `case_sensitive`)."""
         raise NotImplementedError
 
+    def routes(self) -> list[web.RouteDef]:
+        """Routes beside the methods (a platform's file downloads)."""
+        return []
+
     async def read_params(self, request: web.Request) -> tuple[dict[str, Any], dict[str, int]]:
         """The request's fields, and the sizes of the files it uploaded."""
         raise NotImplementedError
@@ -103,6 +107,7 @@ class FakePlatform:
         app = web.Application(client_max_size=MAX_UPLOAD)
         app.router.add_post("/bot{token}/{method}", self._handle)
         app.router.add_get("/bot{token}/{method}", self._handle, allow_head=False)
+        app.add_routes(self.routes())
         # Cancelling handlers whose client went away lets a hung answer (a long `delay`) end with
         # the test; a short shutdown timeout keeps `stop` quick while a request is still held.
         self._runner = web.AppRunner(app, handler_cancellation=True, shutdown_timeout=0.1, access_log=None)

@@ -63,6 +63,10 @@ class FakeTelegram(FakePlatform):
         self.admin_chats: set[str] = set()
         #: Documents the bot sent: (chat id, file name, bytes), to open them as a person would.
         self.documents: list[tuple[int, str, bytes]] = []
+        #: Files people sent (file id -> bytes), served by getFile and /file/bot<token>/<path>.
+        self.files: dict[str, bytes] = {}
+        #: How often each file was downloaded.
+        self.downloads: dict[str, int] = {}
         self._updates: list[dict[str, Any]] = []
         self._update_queued = asyncio.Event()
 
@@ -81,7 +85,36 @@ class FakeTelegram(FakePlatform):
             "answercallbackquery": self._true,
             "editmessagereplymarkup": self._true,
             "sendchataction": self._true,
+            "getfile": self._get_file,
         }
+
+    def routes(self) -> list[web.RouteDef]:
+        return [web.get("/file/bot{token}/photos/{file_id}.jpg", self._download)]
+
+    def add_file(self, data: bytes) -> str:
+        """A file a person sent; its file id."""
+        file_id = f"f{len(self.files) + 1}"
+        self.files[file_id] = data
+        return file_id
+
+    async def _get_file(self, call: Call) -> dict[str, Any]:
+        file_id = str(call.params.get("file_id"))
+        if file_id not in self.files:
+            raise ApiError(400, "Bad Request: invalid file_id")
+        size = len(self.files[file_id])
+        return {
+            "file_id": file_id,
+            "file_unique_id": file_id,
+            "file_size": size,
+            "file_path": f"photos/{file_id}.jpg",
+        }
+
+    async def _download(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["file_id"]
+        self.downloads[file_id] = self.downloads.get(file_id, 0) + 1
+        if request.match_info["token"] != self.token or file_id not in self.files:
+            return web.Response(status=404, text="Not Found")
+        return web.Response(body=self.files[file_id], content_type="image/jpeg")
 
     def error(self, status: int, description: str, retry_after: int | None = None) -> web.Response:
         body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
@@ -259,6 +292,33 @@ def message_update(
     if entities:
         message["entities"] = entities
     return {"update_id": next(_update_ids) if update_id is None else update_id, "message": message}
+
+
+def photo_update(
+    chat_id: int,
+    file_id: str,
+    *,
+    user_id: int | None = None,
+    chat_type: str = "private",
+    caption: str | None = None,
+    size: int | None = None,
+) -> dict[str, Any]:
+    """A photo from a person, as Telegram sends it: several sizes, the largest last (the same
+    file id here stands for the largest; the thumbnail's id is not a file the fake knows)."""
+    user, chat = _user_and_chat(chat_id, chat_type, user_id)
+    largest = {"file_id": file_id, "file_unique_id": file_id, "width": 1280, "height": 960}
+    if size is not None:
+        largest["file_size"] = size
+    message: dict[str, Any] = {
+        "message_id": next(_message_ids),
+        "date": int(time.time()),
+        "chat": chat,
+        "from": user,
+        "photo": [{"file_id": "thumb", "file_unique_id": "thumb", "width": 90, "height": 67}, largest],
+    }
+    if caption is not None:
+        message["caption"] = caption
+    return {"update_id": next(_update_ids), "message": message}
 
 
 def callback_update(

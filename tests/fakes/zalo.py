@@ -43,6 +43,33 @@ class FakeZalo(FakePlatform):
         self.webhook: dict[str, Any] | None = None
         self._updates: list[dict[str, Any]] = []
         self._update_queued = asyncio.Event()
+        #: Photos people sent, served as Zalo's image servers serve them (name -> bytes).
+        self.photos: dict[str, bytes] = {}
+        #: How often each photo was downloaded.
+        self.downloads: dict[str, int] = {}
+
+    def routes(self) -> list[web.RouteDef]:
+        return [
+            web.get("/photos/{name}.jpg", self._photo),
+            web.get("/moved/{name}.jpg", self._moved),
+        ]
+
+    def add_photo(self, data: bytes) -> str:
+        """A photo a person sent; the `photo_url` its update carries."""
+        name = f"p{len(self.photos) + 1}"
+        self.photos[name] = data
+        return f"http://127.0.0.1:{self.port}/photos/{name}.jpg"
+
+    async def _photo(self, request: web.Request) -> web.Response:
+        name = request.match_info["name"]
+        self.downloads[name] = self.downloads.get(name, 0) + 1
+        if name not in self.photos:
+            return web.Response(status=404)
+        return web.Response(body=self.photos[name], content_type="image/jpeg")
+
+    async def _moved(self, request: web.Request) -> web.Response:
+        """A redirect (to another host): never to be followed."""
+        raise web.HTTPFound("http://localhost:9/elsewhere.jpg")
 
     def methods(self) -> dict[str, Method]:
         return {

@@ -11,7 +11,8 @@ answered at once (by webhook, in the answer to Telegram's POST itself, which sav
 the keyboard it came from is removed, so old buttons cannot be pressed twice;
 QR codes go out as uploaded photos; long text is split at paragraph breaks. A message that held
 a card or identity number is deleted after the check (bots may delete incoming messages in
-private chats, and in groups where they are admins).
+private chats, and in groups where they are admins), and so is a photo read in a private chat:
+its largest size is fetched into memory (`getFile`), read (`bot.card_photo`) and dropped.
 """
 
 import asyncio
@@ -19,6 +20,7 @@ import hmac
 import json
 import logging
 from collections.abc import Awaitable
+from dataclasses import replace
 from typing import Any
 
 import aiohttp
@@ -27,6 +29,7 @@ from telegram import Bot, BotCommand, BotCommandScopeAllGroupChats, BotCommandSc
 from telegram.constants import MessageLimit
 from telegram.error import NetworkError, TelegramError
 
+from bot.card_photo import MAX_BYTES, NOT_FETCHED, TOO_BIG, read_photo
 from bot.channels import Channel, ChannelError
 from bot.channels.telegram.transport import READ_TIMEOUT, AiohttpRequest, BotApi, TelegramHTTPError
 from bot.channels.telegram.updates import CHANNEL, Received, received
@@ -35,7 +38,7 @@ from bot.rendering import command_menu, image_png, split_text, telegram_link
 from bot.sender import BlockedError, DeliveryError, Pacing, PermanentError, RateLimited, TransientError
 from bot.settings import TelegramSettings
 from bot.store import OutboxRow
-from flows import Button, Content, Reply
+from flows import Button, Content, Inbound, Reply
 
 log = logging.getLogger(__name__)
 
@@ -237,8 +240,24 @@ class TelegramChannel(Channel):
         flow, or None when it was nothing to answer."""
         got = received(update, self.username)
         if got is not None:
-            await self.service.handle(got.inbound, f"u{got.update_id}")
+            inbound = await self._photo(got) if got.photo_file else got.inbound
+            await self.service.handle(inbound, f"u{got.update_id}")
         return got
+
+    async def _photo(self, got: Received) -> Inbound:
+        """The photo's reading, from its largest size fetched into memory over the channel's own
+        session (`getFile`, then the file); the bytes are gone when this returns."""
+        read = NOT_FETCHED
+        try:
+            if got.photo_size is not None and got.photo_size > MAX_BYTES:
+                read = TOO_BIG
+            else:
+                found = await self.api.call("getFile", file_id=got.photo_file)
+                data = await self.api.download(str(found["file_path"]), MAX_BYTES)
+                read = TOO_BIG if data is None else await read_photo(data)
+        except (TelegramError, KeyError, TypeError) as error:
+            log.warning("telegram: a photo could not be fetched: %s", type(error).__name__)
+        return replace(got.inbound, photo=read.reading, text=read.number)
 
     def _chore(self, call: Awaitable[Any]) -> None:
         """A call whose failure changes nothing for the conversation (answering a press)."""

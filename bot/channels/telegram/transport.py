@@ -27,6 +27,8 @@ from telegram.request import BaseRequest, RequestData
 #: long-poll time to this).
 READ_TIMEOUT = 10.0
 CONNECT_TIMEOUT = 5.0
+#: Seconds a whole file download may take (a photo a resident sent).
+DOWNLOAD_TIMEOUT = 30.0
 
 _FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 _JSON = {"Content-Type": "application/json"}
@@ -71,7 +73,30 @@ class BotApi:
     def __init__(self, session: aiohttp.ClientSession, base_url: str, token: str) -> None:
         self._session = session
         self._url = f"{base_url}{token}/"
+        # files are served beside the methods: https://api.telegram.org/file/bot<token>/<path>
+        self._files = f"{base_url.removesuffix('bot')}file/bot{token}/"
         self._timeout = aiohttp.ClientTimeout(sock_connect=CONNECT_TIMEOUT, sock_read=READ_TIMEOUT)
+
+    async def download(self, file_path: str, limit: int) -> bytes | None:
+        """A file the bot received (`file_path` from getFile), in memory; None when it is larger
+        than `limit` bytes (reading stops there)."""
+        timeout = aiohttp.ClientTimeout(total=DOWNLOAD_TIMEOUT, sock_connect=CONNECT_TIMEOUT)
+        try:
+            async with self._session.get(self._files + file_path, timeout=timeout) as response:
+                if response.status != 200:
+                    raise TelegramHTTPError(response.status, "the file could not be downloaded")
+                if (response.content_length or 0) > limit:
+                    return None
+                data = bytearray()
+                async for chunk in response.content.iter_chunked(64 * 1024):
+                    data += chunk
+                    if len(data) > limit:
+                        return None
+                return bytes(data)
+        except TimeoutError:
+            raise TimedOut("Telegram did not send the file in time") from None
+        except aiohttp.ClientError as error:
+            raise NetworkError(f"cannot reach Telegram: {type(error).__name__}") from None
 
     async def call(
         self, method: str, files: dict[str, tuple[str, bytes]] | None = None, **params: Any

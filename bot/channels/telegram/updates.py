@@ -37,12 +37,15 @@ _KINDS = (
 
 @dataclass(frozen=True, slots=True)
 class Received:
-    """One update for the flow: the `Inbound`, the id it is deduplicated by, and the callback
-    query to answer (a button press) if any."""
+    """One update for the flow: the `Inbound`, the id it is deduplicated by, the callback query
+    to answer (a button press) if any, and the photo to read (private chats only): its Bot API
+    file id and the size Telegram reported, if it did."""
 
     inbound: Inbound
     update_id: str
     callback_id: str | None = None
+    photo_file: str | None = None
+    photo_size: int | None = None
 
 
 def received(update: Any, username: str) -> Received | None:
@@ -52,8 +55,12 @@ def received(update: Any, username: str) -> Received | None:
         return None
     update_id = str(update["update_id"])
     if isinstance(update.get("message"), dict):
-        inbound = _message(update["message"], username)
-        return Received(inbound, update_id) if inbound else None
+        message = update["message"]
+        inbound = _message(message, username)
+        if inbound is None:
+            return None
+        photo = _photo(message) if inbound.kind == "photo" and inbound.chat_type == "private" else None
+        return Received(inbound, update_id, None, *(photo or (None, None)))
     if isinstance(update.get("callback_query"), dict):
         return _press(update["callback_query"], update_id)
     return None
@@ -76,18 +83,48 @@ def _when(message: dict[str, Any]) -> datetime | None:
     return datetime.fromtimestamp(date, UTC) if isinstance(date, int) and date > 0 else None
 
 
+def _photo(message: dict[str, Any]) -> tuple[str, int | None] | None:
+    """The file id of the largest size of a photo (or of an image sent as a file) and its size
+    in bytes when Telegram gave it."""
+    sizes = message.get("photo")
+    if isinstance(sizes, list):
+        shaped = [size for size in sizes if isinstance(size, dict) and isinstance(size.get("file_id"), str)]
+        if not shaped:
+            return None
+        largest = max(shaped, key=lambda size: (size.get("width") or 0) * (size.get("height") or 0))
+    else:
+        largest = message.get("document")
+        if not isinstance(largest, dict) or not isinstance(largest.get("file_id"), str):
+            return None
+    size = largest.get("file_size")
+    return largest["file_id"], size if isinstance(size, int) else None
+
+
+def _kind(message: dict[str, Any]) -> str:
+    """What the message carries, as the flow names it; an image sent as a file is a photo."""
+    if isinstance(message.get("text"), str):
+        return "text"
+    document = message.get("document")
+    if isinstance(document, dict) and str(document.get("mime_type", "")).startswith("image/"):
+        return "photo"
+    return next((kind for key, kind in _KINDS if key in message), "other")
+
+
 def _message(message: dict[str, Any], username: str) -> Inbound | None:
     chat, user = _chat(message), _sender(message)
     if chat is None or user is None:
         return None
     chat_key, chat_type = chat
     text = message.get("text")
-    kind = "text" if isinstance(text, str) else next((k for key, k in _KINDS if key in message), "other")
+    kind = _kind(message)
     text = text if isinstance(text, str) else ""
     if chat_type == "group":
         mention = f"@{username}"
+        caption = message.get("caption") if isinstance(message.get("caption"), str) else ""
         addressed = (
-            text.startswith("/") or mention.lower() in text.lower() or _replies_to_bot(message, username)
+            text.startswith("/")
+            or mention.lower() in f"{text} {caption}".lower()
+            or _replies_to_bot(message, username)
         )
         if not addressed and not (text and check_card_number(text).card_like):
             return None

@@ -11,7 +11,9 @@ numbered list under the text (the flow reads "2", "số 2" and labels, with or w
 photos go by URL, so QR codes are served by this app under `PUBLIC_URL/media/...`, and without a
 public address the video's link is sent as text instead; text is split at 2,000 characters on
 paragraph breaks. In a group (beta; the helper sees only mentions) it answers with one short
-message pointing to the private chat and never checks a card there.
+message pointing to the private chat and never checks a card there. A photo in a private chat
+is fetched from Zalo's image hosts into memory and read (`bot.card_photo`); Zalo lets a bot
+delete nothing, so the photo stays in the person's chat.
 """
 
 import asyncio
@@ -19,20 +21,22 @@ import hmac
 import json
 import logging
 import time
+from dataclasses import replace
 from typing import Any
 
 import aiohttp
 from aiohttp import web
 
+from bot.card_photo import MAX_BYTES, NOT_FETCHED, TOO_BIG, read_photo
 from bot.channels import Channel, ChannelError
-from bot.channels.zalo.client import ZaloApi, ZaloError, ZaloUnreachable
+from bot.channels.zalo.client import ZaloApi, ZaloError, ZaloUnreachable, fetch_photo, photo_allowed
 from bot.channels.zalo.updates import CHANNEL, received
 from bot.conversation import ConversationService, reply_from_dict
 from bot.rendering import image_url, numbered, split_text
 from bot.sender import DeliveryError, Pacing, PermanentError, RateLimited, TransientError
 from bot.settings import ZaloSettings
 from bot.store import OutboxRow
-from flows import Content, Reply
+from flows import Content, Inbound, Reply
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +90,12 @@ class ZaloChannel(Channel):
         self.pacing = Pacing(PER_SECOND, lambda _: CHAT_GAP) if settings.pacing else Pacing()
         self._session: aiohttp.ClientSession | None = None
         self._api: ZaloApi | None = None
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            raise RuntimeError("the Zalo channel has not started")
+        return self._session
 
     @property
     def api(self) -> ZaloApi:
@@ -157,7 +167,22 @@ class ZaloChannel(Channel):
         got = received(body)
         if got is None:
             return
-        await self.service.handle(got.inbound, f"m{got.message_id}" if got.message_id else None)
+        inbound = got.inbound if got.photo_url is None else await self._photo(got.inbound, got.photo_url)
+        await self.service.handle(inbound, f"m{got.message_id}" if got.message_id else None)
+
+    async def _photo(self, inbound: Inbound, url: str) -> Inbound:
+        """The photo's reading, fetched into memory only from Zalo's image hosts (with a size cap
+        and a timeout); the bytes are gone when this returns."""
+        read = NOT_FETCHED
+        if not photo_allowed(url, self.settings.photo_hosts):
+            log.warning("zalo: a photo not on ZALO_PHOTO_HOSTS was not fetched")
+        else:
+            try:
+                data = await fetch_photo(self.session, url, MAX_BYTES)
+                read = TOO_BIG if data is None else await read_photo(data)
+            except (ZaloError, ZaloUnreachable) as error:
+                log.warning("zalo: a photo could not be fetched: %s", error)
+        return replace(inbound, photo=read.reading, text=read.number)
 
     async def run(self) -> None:
         """Polling, when there is no webhook: at least `POLL_GAP` between polls, since Zalo hands

@@ -12,6 +12,7 @@ type name.
 
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 
@@ -20,6 +21,10 @@ READ_TIMEOUT = 15.0
 CONNECT_TIMEOUT = 5.0
 #: Seconds a long poll asks Zalo to hold the request; the HTTP wait is longer by READ_TIMEOUT.
 POLL_SECONDS = 30
+#: Seconds a whole photo download may take.
+DOWNLOAD_TIMEOUT = 20.0
+#: Hosts a test may serve photos from over plain http.
+_LOOPBACK = frozenset({"127.0.0.1", "localhost"})
 _JSON = {"Content-Type": "application/json"}
 
 
@@ -88,3 +93,40 @@ class ZaloApi:
             raise
         url = result.get("url") if isinstance(result, dict) else None
         return url or None
+
+
+def photo_allowed(url: str, hosts: str) -> bool:
+    """Whether a photo's address is on one of `hosts` (comma-separated; a subdomain counts) and
+    https: the address comes in an update, so it must not make the helper fetch anything else
+    (its own network, another site). Loopback hosts, listed for tests, may use http."""
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return False
+    allowed = [name for name in hosts.split(",") if name]
+    if not any(host == name or host.endswith(f".{name}") for name in allowed):
+        return False
+    return parts.scheme == "https" or (parts.scheme == "http" and host in _LOOPBACK)
+
+
+async def fetch_photo(session: aiohttp.ClientSession, url: str, limit: int) -> bytes | None:
+    """The photo at `url`, in memory; None when it is larger than `limit` bytes (reading stops
+    there). Redirects are not followed: they could lead off Zalo's hosts."""
+    timeout = aiohttp.ClientTimeout(total=DOWNLOAD_TIMEOUT, sock_connect=CONNECT_TIMEOUT)
+    try:
+        async with session.get(url, timeout=timeout, allow_redirects=False) as answer:
+            if answer.status != 200:
+                raise ZaloError(answer.status, "the photo could not be downloaded")
+            if (answer.content_length or 0) > limit:
+                return None
+            data = bytearray()
+            async for chunk in answer.content.iter_chunked(64 * 1024):
+                data += chunk
+                if len(data) > limit:
+                    return None
+            return bytes(data)
+    except TimeoutError:
+        raise ZaloUnreachable("the photo did not arrive in time") from None
+    except aiohttp.ClientError as error:
+        raise ZaloUnreachable(f"cannot fetch the photo: {type(error).__name__}") from None

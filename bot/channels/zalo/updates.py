@@ -29,10 +29,12 @@ _MILLISECONDS = 10**11
 
 @dataclass(frozen=True, slots=True)
 class Received:
-    """One update for the flow: the `Inbound`, and Zalo's `message_id` it is deduplicated by."""
+    """One update for the flow: the `Inbound`, Zalo's `message_id` it is deduplicated by, and
+    the address of the photo to read (private chats only)."""
 
     inbound: Inbound
     message_id: str | None
+    photo_url: str | None = None
 
 
 def unwrap(body: Any) -> dict[str, Any] | None:
@@ -78,7 +80,9 @@ def received(body: Any) -> Received | None:
         chat_type=chat_type,
         links=False,  # Zalo has no button that opens a private chat
     )
-    return Received(inbound, _id(message.get("message_id")))
+    photo = message.get("photo_url") or message.get("photo")
+    readable = kind == "photo" and chat_type == "private" and isinstance(photo, str)
+    return Received(inbound, _id(message.get("message_id")), photo if readable else None)
 
 
 def _id(value: Any) -> str | None:
