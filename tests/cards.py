@@ -120,8 +120,9 @@ def photo(picture: Image.Image, shot: Shot, seed: int = 0, fmt: str = "JPEG") ->
     rng = numpy.random.default_rng(seed)
     width = round((shot.megapixels * 1e6 * 4 / 3) ** 0.5)
     height = round(width * 3 / 4)
-    base = numpy.linspace(90, 150, width, dtype=numpy.float32)[None, :, None].repeat(height, 0).repeat(3, 2)
-    table = Image.fromarray((base + rng.normal(0, 6, base.shape)).clip(0, 255).astype("uint8"))
+    shade = numpy.linspace(90, 150, width).astype("uint8")
+    rows = numpy.ascontiguousarray(numpy.broadcast_to(shade, (height, width)))
+    table = Image.fromarray(rows).convert("RGB")
     scale = width * shot.fill / picture.size[0]
     size = (max(1, round(picture.size[0] * scale)), max(1, round(picture.size[1] * scale)))
     placed = _perspective(picture.resize(size, Image.Resampling.LANCZOS).convert("RGBA"), shot.tilt)
@@ -130,8 +131,9 @@ def photo(picture: Image.Image, shot: Shot, seed: int = 0, fmt: str = "JPEG") ->
     table.paste(placed, at, placed)
     if shot.blur:
         table = table.filter(ImageFilter.GaussianBlur(shot.blur * (shot.megapixels**0.5)))
-    if shot.noise:
-        noisy = numpy.asarray(table, dtype=numpy.float32) + rng.normal(0, shot.noise, (height, width, 3))
+    if shot.noise:  # sensor noise, the same on the three colours (a phone's is mostly in brightness)
+        grain = rng.standard_normal((height, width), dtype=numpy.float32) * shot.noise
+        noisy = numpy.asarray(table, dtype=numpy.int16) + grain.astype(numpy.int16)[:, :, None]
         table = Image.fromarray(noisy.clip(0, 255).astype("uint8"))
     if shot.light != 1.0:
         table = ImageEnhance.Brightness(table).enhance(shot.light)
