@@ -125,7 +125,7 @@ def photo(picture: Image.Image, shot: Shot, seed: int = 0, fmt: str = "JPEG") ->
     table = Image.fromarray(rows).convert("RGB")
     scale = width * shot.fill / picture.size[0]
     size = (max(1, round(picture.size[0] * scale)), max(1, round(picture.size[1] * scale)))
-    placed = _perspective(picture.resize(size, Image.Resampling.LANCZOS).convert("RGBA"), shot.tilt)
+    placed = _perspective(picture.resize(size, Image.Resampling.BICUBIC).convert("RGBA"), shot.tilt)
     placed = placed.rotate(shot.angle, Image.Resampling.BICUBIC, expand=True)
     at = ((width - placed.size[0]) // 2, (height - placed.size[1]) // 2)
     table.paste(placed, at, placed)
