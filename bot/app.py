@@ -8,6 +8,9 @@ Settings -> content (with the deployment's overrides and the villages from the d
 import asyncio
 import contextlib
 import logging
+import os
+import signal
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -31,7 +34,7 @@ from bot.reports.push import push_weekly
 from bot.requests import Requests
 from bot.sender import Sender
 from bot.settings import Settings
-from bot.store import Store, Tx, timestamp
+from bot.store import Store, StoreUnavailable, Tx, timestamp
 from bot.timers import sweep_regularly
 from flows import Content, load_content
 from flows.places import Places, Village
@@ -42,6 +45,8 @@ log = logging.getLogger(__name__)
 PURGE_EVERY = timedelta(hours=1)
 #: Seconds in-flight requests get to finish on SIGINT/SIGTERM (the process exits within 5 s).
 SHUTDOWN_SECONDS = 3.0
+#: Seconds a platform is asked to wait before sending again when the database is busy.
+RETRY_AFTER = 5
 _STORE: web.AppKey[Store] = web.AppKey("store", Store)
 
 
@@ -54,17 +59,21 @@ def village_from_row(row: dict[str, Any]) -> Village:
     )  # fmt: skip
 
 
-def open_store(settings: Settings, content: Content | None = None) -> tuple[Store, Content]:
+def open_store(
+    settings: Settings,
+    content: Content | None = None,
+    on_stop: Callable[[BaseException], None] = lambda _: None,
+) -> tuple[Store, Content]:
     """The database (created and migrated if needed) and the content it goes with: the office's
     texts (or `content`, for tests), the deployment's settings, and the village list the office
-    imported."""
+    imported. `on_stop` is told if the database writer ever stops for good."""
     content = (content or load_content()).configure(
         commune=settings.commune_name,
         video_url=settings.guide_video_url,
         retention_days=settings.retention_days,
         zone=settings.zone,
     )
-    store = Store(settings.bot_db_path, list(content.places.villages)).open()
+    store = Store(settings.bot_db_path, list(content.places.villages), on_stop=on_stop).open()
     rows = store.call(lambda tx: tx.villages())
     return store, replace(content, places=Places(village_from_row(row) for row in rows))
 
@@ -102,6 +111,27 @@ def public_base(settings: Settings) -> str:
         "PUBLIC_URL is not set: village QR codes point at http://%s:%s", settings.bot_host, settings.bot_port
     )
     return f"http://{settings.bot_host}:{settings.bot_port}"
+
+
+def unavailable(content: Content) -> Any:
+    """A middleware: when the database cannot take a write now (the writer's queue is full, the
+    writer stopped, the disk is full, the file stayed locked), the request is answered 503 with a
+    Retry-After, never 500: the platforms send the update again later, and nothing half-written
+    was kept (each job is one transaction, rolled back on failure)."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Any) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except (StoreUnavailable, sqlite3.Error) as error:
+            log.error("the database cannot take writes now (%s); %s answered 503", error, request.path)
+            text = content.text("misc.busy")
+            headers = {"Retry-After": str(RETRY_AFTER)}
+            if request.path.startswith("/api/"):
+                return web.json_response({"error": text}, status=503, headers=headers)
+            return web.Response(status=503, text=text, headers=headers)
+
+    return middleware
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -158,7 +188,9 @@ def build_app(
     for channel in running:
         if channel.pacing is not None:
             senders[channel.name] = Sender(store, channel.name, channel.deliver, clock, pacing=channel.pacing)
-    app = web.Application(client_max_size=max(channel.max_body for channel in running))
+    app = web.Application(
+        client_max_size=max(channel.max_body for channel in running), middlewares=[unavailable(content)]
+    )
     app[_STORE] = store
     for channel in running:
         channel.setup(app)
@@ -221,9 +253,18 @@ def chat(settings: Settings, user: str) -> None:
         store.close()
 
 
-def serve(settings: Settings) -> None:
-    """Runs until SIGINT/SIGTERM; in-flight requests get `SHUTDOWN_SECONDS` to finish."""
-    store, content = open_store(settings)
+def serve(settings: Settings) -> int:
+    """Runs until SIGINT/SIGTERM (exit status 0); in-flight requests get `SHUTDOWN_SECONDS` to
+    finish. If the database writer stops for good, the process stops at once with exit status 1,
+    so that its supervisor (systemd's `Restart=on-failure`) starts it again: a helper that can no
+    longer write must not go on answering errors."""
+    writer_died: list[BaseException] = []
+
+    def stop_serving(error: BaseException) -> None:  # on the writer thread
+        writer_died.append(error)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    store, content = open_store(settings, on_stop=stop_serving)
     if content.unfilled():
         print(unfilled_warning(content), flush=True)
     try:
@@ -241,3 +282,7 @@ def serve(settings: Settings) -> None:
         )
     finally:
         store.close()
+    if writer_died:
+        log.critical("stopped: the database writer failed (%r); exit status 1", writer_died[0])
+        return 1
+    return 0

@@ -35,7 +35,7 @@ def _serve(_: argparse.Namespace, settings: Settings) -> int:
     """Runs the web chat; a port another program holds is one plain line and exit code 1 (the
     store is already closed by `app.serve`), not a traceback."""
     try:
-        app.serve(settings)
+        status = app.serve(settings)
     except ChannelError as error:
         print(f"Không khởi động được: {error}", file=sys.stderr)
         return 1
@@ -48,7 +48,7 @@ def _serve(_: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return 1
-    return 0
+    return status
 
 
 def _chat(args: argparse.Namespace, settings: Settings) -> int:

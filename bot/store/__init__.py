@@ -12,6 +12,12 @@ hundreds of thousands of events) would hold every chat message queued behind it.
 run beside the writer on their own connections; `read` runs a job on one of a few reader threads,
 each with a connection opened read-only, so a read can neither wait for a write nor write itself.
 
+The writer's queue is bounded (`MAX_QUEUE`): a burst beyond what the disk can commit is refused
+at once with `StoreUnavailable` (the web layer answers 503, and the platforms send again later)
+rather than held in memory without end. The same error comes from a writer that has stopped for
+good (the database broke under it); whoever runs the store is told once (`on_stop`), so the
+process can exit and be restarted instead of answering errors forever.
+
 This package is the only place that imports `sqlite_utils`.
 """
 
@@ -32,18 +38,25 @@ from bot.store.schema import MIGRATIONS
 from bot.store.tx import OutboxRow, Saved, Tx
 from flows.places import Village
 
-__all__ = ["OutboxRow", "Saved", "Store", "Tx", "backup", "timestamp", "village_rows"]
+__all__ = ["OutboxRow", "Saved", "Store", "StoreUnavailable", "Tx", "backup", "timestamp", "village_rows"]
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 #: Jobs committed together at most; keeps one slow batch from delaying the next callers long.
 MAX_BATCH = 64
+#: Jobs waiting for the writer at most (a few seconds of the writer's work at its measured rate).
+MAX_QUEUE = 2000
 #: Reader threads (each with its own read-only connection): reads in parallel with the writer,
 #: and with each other while one is long.
 READERS = 2
 _STOP = object()
 #: A finished job: where its caller waits, its result, or its error.
 _Outcome = tuple[Any, Any, BaseException | None]
+
+
+class StoreUnavailable(RuntimeError):
+    """The database cannot take the job now: the writer's queue is full, or the writer stopped.
+    Nothing of the job was written; the caller may try again (a platform, after a 503)."""
 
 
 def timestamp(moment: datetime) -> str:
@@ -82,10 +95,19 @@ def _connect(path: Path) -> Database:
 class Store:
     """Open with `open()`, submit jobs (functions of a `Tx`), `close()` at the end."""
 
-    def __init__(self, path: Path, initial_villages: list[Village] | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        initial_villages: list[Village] | None = None,
+        *,
+        max_queue: int = MAX_QUEUE,
+        on_stop: Callable[[BaseException], None] = lambda _: None,
+    ) -> None:
         self.path = path
         self._initial_villages = initial_villages or []
-        self._jobs: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._jobs: queue.Queue[Any] = queue.Queue(max_queue)
+        #: Called once, from the writer thread, when the writer stops for good on an error.
+        self.on_stop = on_stop
         self._thread: threading.Thread | None = None
         self._ready: Future[None] = Future()
         self._stopped: BaseException | None = None
@@ -111,7 +133,8 @@ class Store:
                 connection.close()
             self._reader_connections.clear()
         if self._thread is not None:
-            self._jobs.put(_STOP)
+            if self._stopped is None:
+                self._jobs.put(_STOP)  # waits for room: the writer is draining
             self._thread.join()
             self._thread = None
 
@@ -159,8 +182,11 @@ class Store:
         if self._thread is None:
             raise RuntimeError("the store is not open")
         if self._stopped is not None:
-            raise RuntimeError("the store's writer has stopped") from self._stopped
-        self._jobs.put((job, sink))
+            raise StoreUnavailable("the store's writer has stopped") from self._stopped
+        try:
+            self._jobs.put_nowait((job, sink))
+        except queue.Full:
+            raise StoreUnavailable(f"the store's writer has {self._jobs.maxsize} jobs waiting") from None
         if self._stopped is not None:  # stopped while this job was queued
             self._fail_waiting(self._stopped)
 
@@ -183,6 +209,7 @@ class Store:
             log.critical("the database writer stopped; every later request fails", exc_info=error)
             self._stopped = error
             self._fail_waiting(error)
+            self.on_stop(error)
         finally:
             db.close()
 
@@ -194,7 +221,7 @@ class Store:
             except queue.Empty:
                 break
             if item is not _STOP:
-                failed.append((item[1], None, RuntimeError(f"the store's writer has stopped: {error!r}")))
+                failed.append((item[1], None, StoreUnavailable(f"the store's writer has stopped: {error!r}")))
         _settle(failed)
 
     def _serve(self, db: Database, tx: Tx) -> bool:

@@ -7,14 +7,18 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 import aiohttp
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 
-from bot.app import village_from_row
-from bot.store import village_rows
+from bot.app import build_app, village_from_row
+from bot.settings import load_settings
+from bot.store import Store, StoreUnavailable, village_rows
 from flows.places import Village
+from tests.conftest import frozen_content
 
 
 def _free_port() -> int:
@@ -72,3 +76,82 @@ async def test_serve_answers_then_stops_within_five_seconds(tmp_path, stop):
 def test_a_village_survives_the_trip_through_the_database():
     village = Village("a-1", "Thôn 1", "A", "xã", "tỉnh", ("T1", "thon mot"), 120, 100)
     assert village_from_row(village_rows([village])[0]) == village
+
+
+#: `python -m bot serve`, with a database that breaks under the writer at the first chat message
+#: (its connection closed mid-transaction, so not even a rollback works: a dying disk, simulated).
+_BREAKS_AT_FIRST_MESSAGE = """
+import sys
+from bot import cli
+from bot.store.tx import Tx
+
+def breaks(self, *args):
+    self.db.conn.close()
+
+Tx.load_state = breaks
+sys.exit(cli.main(["serve"]))
+"""
+
+
+async def test_serve_exits_non_zero_at_once_when_the_database_writer_dies(tmp_path):
+    port = _free_port()
+    env = {**os.environ, "BOT_PORT": str(port), "BOT_DB_PATH": str(tmp_path / "s.sqlite3")}
+    process = subprocess.Popen(
+        [sys.executable, "-c", _BREAKS_AT_FIRST_MESSAGE],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        await _wait_until_healthy(base, process)
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(f"{base}/api/chat", json={"text": "xin chào"}) as answer,
+        ):
+            assert answer.status == 503, "a retryable answer, not a 500"
+            assert answer.headers["Retry-After"] == "5"
+            assert "thử lại" in (await answer.json())["error"]
+        started = time.monotonic()
+        output, _ = process.communicate(timeout=10)
+        assert time.monotonic() - started < 5, "stopped at once, for the supervisor to restart it"
+        assert process.returncode == 1, output
+        assert "the database writer stopped" in output
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def _fill(store: Store) -> int:
+    """Jobs queued until the writer's queue refused one."""
+    for queued in range(100):
+        try:
+            store.submit(lambda tx: None)
+        except StoreUnavailable:
+            return queued
+    raise AssertionError("the queue took 100 jobs")
+
+
+async def test_a_full_writer_queue_is_a_503_with_retry_after_and_nothing_stored(tmp_path):
+    """A writer that cannot keep up, as under a burst: the queue is full, the platform is told to
+    come back, and nothing of the refused message is kept."""
+    settings = load_settings({"BOT_DB_PATH": str(tmp_path / "full.sqlite3")}, env_file=None)
+    content = frozen_content()
+    store = Store(settings.bot_db_path, list(content.places.villages), max_queue=4).open()
+    try:
+        async with TestClient(TestServer(build_app(settings, content, store), host="127.0.0.1")) as client:
+            gate = threading.Event()
+            holding = store.submit(lambda tx: gate.wait(5))
+            while not holding.running():
+                await asyncio.sleep(0.001)
+            assert _fill(store) <= 4, "the queue holds no more than its bound"
+            answer = await client.post("/api/chat", json={"text": "xin chào"})
+            gate.set()
+            assert answer.status == 503
+            assert answer.headers["Retry-After"] == "5"
+            assert "thử lại" in (await answer.json())["error"]
+        assert await store.read(lambda tx: tx.count("inbox")) == 0, "nothing of the refused message was kept"
+    finally:
+        store.close()

@@ -2,11 +2,12 @@
 
 import asyncio
 import sqlite3
+import threading
 
 import pytest
 
 from bot.conversation import ConversationService
-from bot.store import Saved, Store, backup, village_rows
+from bot.store import Saved, Store, StoreUnavailable, backup, village_rows
 from flows import Inbound
 from flows.places import Village
 from tests.conftest import frozen_content
@@ -271,3 +272,25 @@ async def test_a_chat_message_is_not_held_behind_a_running_read(tmp_path):
 
         await asyncio.gather(report(), message())
     assert finished == ["message", "report"]
+
+
+async def test_a_full_writer_queue_refuses_at_once_and_a_dead_writer_is_reported_once(tmp_path):
+    stopped: list[BaseException] = []
+    with Store(tmp_path / "q.sqlite3", max_queue=3, on_stop=stopped.append) as store:
+        gate = threading.Event()
+        first = store.submit(lambda tx: gate.wait(5))  # holds the writer
+        while not first.running():
+            await asyncio.sleep(0.001)
+        queued = [store.submit(lambda tx: tx.count("inbox")) for _ in range(3)]
+        with pytest.raises(StoreUnavailable, match="3 jobs waiting"):
+            store.submit(lambda tx: tx.count("inbox"))
+        gate.set()
+        assert [job.result(5) for job in queued] == [0, 0, 0], "what was queued is done"
+        assert await store.run(lambda tx: tx.count("inbox")) == 0, "room again"
+        assert stopped == []
+        with pytest.raises(sqlite3.ProgrammingError):
+            await store.run(lambda tx: tx.db.conn.close())
+        with pytest.raises(StoreUnavailable, match="stopped"):
+            await store.run(lambda tx: tx.count("inbox"))
+        assert len(stopped) == 1
+        assert isinstance(stopped[0], sqlite3.ProgrammingError)
