@@ -2,11 +2,13 @@
 and its state always survives a JSON round trip."""
 
 from datetime import timedelta
+from typing import get_args
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from flows import FlowState, Inbound, handle
+from flows.model import PhotoReading
 from tests.conftest import NOW
 
 WORDS = [
@@ -23,6 +25,12 @@ actions = st.one_of(
     st.tuples(st.just("kind"), st.sampled_from(["photo", "sticker", "voice", "file", "location", "other"])),
     st.tuples(st.just("payload"), st.text(max_size=70)),
     st.tuples(st.just("wait"), st.integers(min_value=0, max_value=60)),
+    st.tuples(
+        st.just("photo"),
+        st.tuples(
+            st.sampled_from(get_args(PhotoReading)), st.one_of(st.text(max_size=20), st.sampled_from(WORDS))
+        ),
+    ),
 )
 
 
@@ -40,6 +48,9 @@ def _inbound(action: tuple[str, object], state: FlowState | None) -> Inbound | N
         return Inbound("p", "u", "c", text="/start", payload=str(value))
     if kind == "kind":
         return Inbound("p", "u", "c", kind=str(value))
+    if kind == "photo":  # what a channel read from a photo: any reading, any card-number field
+        reading, number = value  # type: ignore[misc]
+        return Inbound("p", "u", "c", text=number, kind="photo", photo=reading)
     return None
 
 
