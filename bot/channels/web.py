@@ -7,19 +7,27 @@ own conversation, so it needs no CSRF token. Replies come back in the HTTP answe
 transition has been committed; a retried tap with the same client id gets the same replies (for
 a short while: the server keeps no reply text). The page keeps the conversation itself, in the
 tab's `sessionStorage`, and asks to `resume` (the current question) when it has none.
+
+A photo of the card (`POST /api/photo`, multipart, the file in the field `photo`) is read from the
+request into memory part by part, never spooled to a file, then read by `bot.card_photo` and
+answered exactly as a chat message (the same cookie, the same JSON answer).
 """
 
 import html
 import json
 import re
 import secrets
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 from pydantic import BaseModel, ValidationError, field_validator
 
+from bot.card_photo import MAX_BYTES as MAX_PHOTO
+from bot.card_photo import read_photo
 from bot.channels import Channel
 from bot.conversation import Answer, ConversationService
 from bot.rate_limit import RateLimiter, client_address
@@ -32,6 +40,8 @@ CHANNEL = "web"
 COOKIE = "vneid_helper"
 MAX_TEXT = 1000
 MAX_BODY = 16 * 1024
+#: A photo's request: the photo itself and the multipart framing around it.
+MAX_PHOTO_BODY = MAX_PHOTO + 64 * 1024
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 _COOKIE_VALUE = re.compile(r"^[A-Za-z0-9_-]{22,64}$")
 _PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{0,64}$")
@@ -91,6 +101,15 @@ def reply_json(reply: Reply) -> dict[str, Any]:
     }
 
 
+async def _read_capped(part: BodyPartReader, too_big: Callable[[], web.HTTPException]) -> bytes:
+    data = bytearray()
+    while chunk := await part.read_chunk(64 * 1024):
+        data += chunk
+        if len(data) > MAX_PHOTO:
+            raise too_big()
+    return bytes(data)
+
+
 def render_page(template: str, content: Content) -> str:
     """The page with its `{{web.page.*}}` words from the content (HTML-escaped), and every
     `web.page` text as JSON for the script (`</` escaped so it cannot close the script tag)."""
@@ -111,7 +130,7 @@ class WebChannel(Channel):
     outbox and no sender."""
 
     name = CHANNEL
-    max_body = MAX_BODY
+    max_body = MAX_PHOTO_BODY  # the application's cap; each route checks its own
 
     def __init__(self, service: ConversationService, settings: Settings, content: Content) -> None:
         self.service = service
@@ -132,6 +151,7 @@ class WebChannel(Channel):
             web.get("/", self.page),
             web.get("/next", self.next_person),
             web.post("/api/chat", self.chat),
+            web.post("/api/photo", self.photo),
             web.static("/static", STATIC_DIR),
         ]
 
@@ -149,11 +169,7 @@ class WebChannel(Channel):
         raise redirect
 
     async def chat(self, request: web.Request) -> web.Response:
-        browser = request.cookies.get(COOKIE, "")
-        new_browser = not _COOKIE_VALUE.match(browser)
-        if new_browser:
-            browser = secrets.token_urlsafe(18)
-        self._check_rate(request, browser)
+        browser, new_browser = self._browser(request)
         body = await self._body(request)
         inbound = Inbound(
             CHANNEL,
@@ -165,13 +181,58 @@ class WebChannel(Channel):
             payload=body.start or None,
             push=False,
         )
-        answer: Answer = await self.service.handle(inbound, body.id, inline=True)
+        return await self._answer(inbound, body.id, browser if new_browser else None)
+
+    async def photo(self, request: web.Request) -> web.Response:
+        """A photo of the card: read in memory, answered as the card number typed would be."""
+        browser, new_browser = self._browser(request)
+        read = await read_photo(await self._photo_bytes(request))
+        inbound = Inbound(
+            CHANNEL, browser, browser, text=read.number, kind="photo", photo=read.reading, push=False
+        )
+        return await self._answer(inbound, None, browser if new_browser else None)
+
+    def _browser(self, request: web.Request) -> tuple[str, bool]:
+        """The browser's cookie value (a new one for a new browser, `True`), within its rate."""
+        browser = request.cookies.get(COOKIE, "")
+        new_browser = not _COOKIE_VALUE.match(browser)
+        if new_browser:
+            browser = secrets.token_urlsafe(18)
+        self._check_rate(request, browser)
+        return browser, new_browser
+
+    async def _answer(self, inbound: Inbound, message_id: str | None, new_cookie: str | None) -> web.Response:
+        answer: Answer = await self.service.handle(inbound, message_id, inline=True)
         response = web.json_response(
             {"replies": [reply_json(r) for r in answer.replies], "erased": answer.erased}, dumps=_dumps
         )
-        if new_browser:
-            self._set_cookie(response, browser)
+        if new_cookie:
+            self._set_cookie(response, new_cookie)
         return response
+
+    async def _photo_bytes(self, request: web.Request) -> bytes:
+        """The `photo` field's bytes, read part by part up to the cap (a bigger one is a 413 at
+        once, without reading the rest); anything else than a form with that field is a 400."""
+        if (request.content_length or 0) > MAX_PHOTO_BODY:
+            raise self._photo_too_big()
+        if request.content_type != "multipart/form-data":
+            raise self._fail(web.HTTPBadRequest, "web.photo_missing")
+        try:
+            parts = await request.multipart()
+            while (part := await parts.next()) is not None:
+                if isinstance(part, BodyPartReader) and part.name == "photo":
+                    return await _read_capped(part, self._photo_too_big)
+        except (HttpProcessingError, ValueError, KeyError, AssertionError):  # broken framing, no boundary
+            pass
+        raise self._fail(web.HTTPBadRequest, "web.photo_missing")
+
+    def _photo_too_big(self) -> web.HTTPException:
+        return web.HTTPRequestEntityTooLarge(
+            max_size=MAX_PHOTO,
+            actual_size=MAX_PHOTO + 1,
+            text=_dumps({"error": self.content.text("web.photo_too_big")}),
+            content_type="application/json",
+        )
 
     def _fail(self, status: type[web.HTTPException], key: str, **headers: str) -> web.HTTPException:
         return status(

@@ -13,6 +13,8 @@
   const status = document.getElementById("status");
   const retryButton = document.getElementById("retry");
   const nextLink = document.getElementById("next");
+  const photoInput = document.getElementById("photo");
+  const photoButton = document.getElementById("photo-button");
 
   const VILLAGE = /^[a-z0-9-]{1,40}$/;
   const URL_IN_TEXT = /https?:\/\/[^\s"<>]*[^\s"<>.,;:!?)]/g;
@@ -23,6 +25,7 @@
   const CHAT_KEY = "chat";
   const MAX_TURNS = 100; // the stored copy keeps the newest turns: a cheap phone renders it at once
   const DIGIT = /[0-9\uFF10-\uFF19]/g; // ASCII and full-width digits
+  const MAX_PHOTO = 10 * 1024 * 1024; // the server's cap: refused here before a slow upload
 
   let busy = false;
   let current = null; // the button group of the current question (the last reply with buttons)
@@ -229,6 +232,8 @@
   function setBusy(on, message) {
     busy = on;
     sendButton.disabled = on;
+    photoInput.disabled = on;
+    photoButton.className = on ? "photo busy" : "photo";
     status.textContent = on ? message : "";
     status.className = "status";
     retryButton.hidden = true;
@@ -263,27 +268,7 @@
         setBusy(false);
         if (fields.text !== undefined && input.value === fields.text) input.value = "";
         if (fields.start !== undefined) forgetAddressQuery();
-        const turn = { mine: mine && typed ? mask(mine) : mine, replies: data.replies };
-        let turns = loadTurns() || [];
-        if (data.erased) {
-          // The person erased their data: nothing before this answer stays, on the page or stored.
-          while (log.firstChild) log.removeChild(log.firstChild);
-          current = null;
-          turn.mine = null;
-          turns = [];
-          window.scrollTo(0, 0);
-        }
-        turns.push(turn);
-        saveTurns(turns);
-        const asked = current;
-        // A first answer (the welcome, or the erase answer now alone) stays at the top, under the title.
-        const welcome = !log.firstChild;
-        let anchor = bubble && bubble.parentNode ? bubble : null;
-        data.replies.forEach((reply) => {
-          const item = addReply(reply);
-          anchor = anchor || item;
-        });
-        settle(welcome ? null : anchor, current !== asked, wantsText(data.replies));
+        answered(data, bubble, mine && typed ? mask(mine) : mine);
       },
       (error) => {
         failed = { key: key, id: id };
@@ -292,6 +277,57 @@
         showProblem(error, () => post(fields, mine, typed));
       }
     );
+  }
+
+  // Sends a photo of the card; the answer is shown as any other (the photo itself is not kept:
+  // the person's bubble only says that a photo was sent).
+  function sendPhoto(file) {
+    if (busy) return;
+    if (file.size > MAX_PHOTO) {
+      showProblem({ message: SAY.photo_too_big, canRetry: false }, null);
+      return;
+    }
+    const body = new FormData();
+    body.append("photo", file);
+    setBusy(true, SAY.reading);
+    const bubble = addMine(SAY.photo_sent);
+    bubble.scrollIntoView({ block: "nearest" });
+    request("/api/photo", { method: "POST", body: body }).then(
+      (data) => {
+        setBusy(false);
+        answered(data, bubble, SAY.photo_sent);
+      },
+      (error) => {
+        setBusy(false);
+        log.removeChild(bubble);
+        showProblem(error, () => sendPhoto(file));
+      }
+    );
+  }
+
+  // Shows an answer under the person's bubble and keeps the turn in this tab's copy.
+  function answered(data, bubble, mine) {
+    const turn = { mine: mine, replies: data.replies };
+    let turns = loadTurns() || [];
+    if (data.erased) {
+      // The person erased their data: nothing before this answer stays, on the page or stored.
+      while (log.firstChild) log.removeChild(log.firstChild);
+      current = null;
+      turn.mine = null;
+      turns = [];
+      window.scrollTo(0, 0);
+    }
+    turns.push(turn);
+    saveTurns(turns);
+    const asked = current;
+    // A first answer (the welcome, or the erase answer now alone) stays at the top, under the title.
+    const welcome = !log.firstChild;
+    let anchor = bubble && bubble.parentNode ? bubble : null;
+    data.replies.forEach((reply) => {
+      const item = addReply(reply);
+      anchor = anchor || item;
+    });
+    settle(welcome ? null : anchor, current !== asked, wantsText(data.replies));
   }
 
   function forgetAddressQuery() {
@@ -340,6 +376,12 @@
       return;
     }
     post({ text: text }, text, true);
+  });
+
+  photoInput.addEventListener("change", () => {
+    const file = photoInput.files && photoInput.files[0];
+    photoInput.value = ""; // the same photo may be chosen again
+    if (file) sendPhoto(file);
   });
 
   retryButton.addEventListener("click", () => {

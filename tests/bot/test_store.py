@@ -290,6 +290,10 @@ async def test_a_full_writer_queue_refuses_at_once_and_a_dead_writer_is_reported
         assert stopped == []
         with pytest.raises(sqlite3.ProgrammingError):
             await store.run(lambda tx: tx.db.conn.close())
+        for _ in range(500):  # told from the writer thread, just after its callers
+            if stopped:
+                break
+            await asyncio.sleep(0.01)
         with pytest.raises(StoreUnavailable, match="stopped"):
             await store.run(lambda tx: tx.count("inbox"))
         assert len(stopped) == 1

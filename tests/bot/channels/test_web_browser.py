@@ -15,6 +15,7 @@ import pytest
 from playwright.async_api import Browser, Locator, Page, Request, async_playwright, expect
 
 from tests.browser import ARGS, CHROMIUM, TIMEOUT_MS, skip_without_chromium
+from tests.cards import CARD_NUMBERS, Shot, card, card_qr_text, photo
 
 skip_without_chromium()
 
@@ -454,3 +455,44 @@ async def test_a_new_tab_resumes_at_the_guide_step_the_person_is_at(page):
 
     await press(tab, NEXT)  # the person goes on from the new tab
     await expect(tab.get_by_text("Bước 3:")).to_be_visible()
+
+
+async def test_a_card_photo_chosen_with_the_photo_button_is_read_on_a_phone(browser, server, tmp_path):
+    """The button opens the camera (`capture`), the photo goes to /api/photo, and the reading is
+    shown like any answer; the stored copy of the chat holds no number and no photo."""
+    picture = tmp_path / "the.jpg"
+    picture.write_bytes(photo(card(card_qr_text(CARD_NUMBERS[1]), CARD_NUMBERS[1])[0], Shot(angle=8)))
+    page = await new_phone_page(browser, server, {"width": 390, "height": 844})
+    try:
+        await skip_to_menu(page)
+        await press(page, CARD)
+        await expect(page.get_by_text("chụp ảnh mặt thẻ có mã QR")).to_be_visible()
+        chooser = page.locator("#photo")
+        await expect(chooser).to_have_attribute("accept", "image/*")
+        await expect(chooser).to_have_attribute("capture", "environment")
+        button = page.locator("#photo-button")
+        box = await button.bounding_box()
+        assert box is not None
+        assert box["height"] >= 44
+        assert box["x"] + box["width"] <= 390
+        await page.screenshot(path=str(tmp_path / "photo-button.png"))
+        calls = api_calls(page)
+        await chooser.set_input_files(str(picture))
+        await expect(page.get_by_text("Trợ lý đọc được số thẻ trong mã QR trên ảnh")).to_be_visible()
+        await expect(page.get_by_text("Số thẻ viết đúng.")).to_be_visible()
+        assert [call.url.rsplit("/", 1)[1] for call in calls] == ["photo"]
+        stored = json.dumps(await stored_turns(page), ensure_ascii=False)
+        assert "(Đã gửi ảnh thẻ)" in stored
+        assert CARD_NUMBERS[1] not in stored
+    finally:
+        await page.close()
+
+
+async def test_a_photo_over_10_mib_is_refused_before_it_is_sent(page, tmp_path):
+    big = tmp_path / "big.jpg"
+    big.write_bytes(b"\xff\xd8\xff" + b"\0" * (10 * 1024 * 1024 + 10))
+    await skip_to_menu(page)
+    calls = api_calls(page)
+    await page.locator("#photo").set_input_files(str(big))
+    await expect(page.get_by_text("Ảnh quá lớn (trên 10 MB)")).to_be_visible()
+    assert calls == []
