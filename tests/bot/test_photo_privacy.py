@@ -1,5 +1,5 @@
 """Nothing of a card photo is kept: after photos of generated cards (and an identity card) sent
-through Telegram and Zalo, with the logs at DEBUG and a photo that breaks the flow, neither the
+through Telegram, Zalo and the web chat, with the logs at DEBUG and a photo that breaks the flow, neither the
 database with its WAL, nor the logs, nor the temporary folder holds the card number, the made-up
 name, birth date or address on the card (as text or as the QR's hex), or any image bytes."""
 
@@ -9,7 +9,7 @@ import tempfile
 from collections.abc import AsyncIterator
 
 import pytest
-from aiohttp import ClientSession
+from aiohttp import ClientSession, FormData
 
 import bot.conversation
 from bot.channels.telegram import WEBHOOK_PATH as TELEGRAM_PATH
@@ -104,6 +104,13 @@ async def test_no_photo_or_anything_on_the_card_is_kept_anywhere(tmp_path, platf
                     url = zalo.add_photo(photo(picture, shot, seed))
                     event = message_event("message.image.received", zalo_chat, photo_url=url)
                     await post(zalo, ZALO_PATH, event, ZALO_SECRET)
+                async with ClientSession() as browser:  # the web chat: its own cookie
+                    for text in ("xin chào", "Đồng ý", "Đồng Tâm", "Tổ dân phố 3", "Kiểm tra số thẻ BHYT"):
+                        await browser.post(server.make_url("/api/chat"), json={"text": text})
+                    for seed, shot in enumerate(SHOTS):
+                        body = FormData()
+                        body.add_field("photo", io.BytesIO(photo(picture, shot, seed)), filename="the.jpg")
+                        assert (await browser.post(server.make_url("/api/photo"), data=body)).status == 200
             checked = await store.run(
                 lambda tx: tx.db.execute(
                     "SELECT COUNT(*) FROM events WHERE kind = 'card_checked'"
@@ -115,8 +122,8 @@ async def test_no_photo_or_anything_on_the_card_is_kept_anywhere(tmp_path, platf
             stored = b"".join(path.read_bytes() for path in tmp_path.glob("photos.sqlite3*"))
     finally:
         logging.getLogger().handlers.clear()
-    assert checked == 2 * len(SHOTS) * (len(CARD_NUMBERS) - 1), "every card photo but the poison one was read"
-    assert dead == 2 * len(SHOTS), "the photos that broke the flow were kept as dead letters"
+    assert checked == 3 * len(SHOTS) * (len(CARD_NUMBERS) - 1), "every card photo but the poison one was read"
+    assert dead == 3 * len(SHOTS), "the photos that broke the flow were kept as dead letters"
     assert telegram.calls_of("deleteMessage"), "the photos were removed from the Telegram chats"
     logged = logs.getvalue()
     assert "could not read" in logged, "the poison photos were logged"
