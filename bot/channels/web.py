@@ -130,7 +130,9 @@ class WebChannel(Channel):
     outbox and no sender."""
 
     name = CHANNEL
-    max_body = MAX_PHOTO_BODY  # the application's cap; each route checks its own
+    # the application's cap for read()/post() (the dashboard's form, too): a photo is streamed
+    # part by part, which that cap does not limit, so it stays small
+    max_body = MAX_BODY
 
     def __init__(self, service: ConversationService, settings: Settings, content: Content) -> None:
         self.service = service
@@ -186,11 +188,12 @@ class WebChannel(Channel):
     async def photo(self, request: web.Request) -> web.Response:
         """A photo of the card: read in memory, answered as the card number typed would be."""
         browser, new_browser = self._browser(request)
-        read = await read_photo(await self._photo_bytes(request))
+        data, message_id = await self._photo_form(request)
+        read = await read_photo(data)
         inbound = Inbound(
             CHANNEL, browser, browser, text=read.number, kind="photo", photo=read.reading, push=False
         )
-        return await self._answer(inbound, None, browser if new_browser else None)
+        return await self._answer(inbound, message_id, browser if new_browser else None)
 
     def _browser(self, request: web.Request) -> tuple[str, bool]:
         """The browser's cookie value (a new one for a new browser, `True`), within its rate."""
@@ -210,18 +213,26 @@ class WebChannel(Channel):
             self._set_cookie(response, new_cookie)
         return response
 
-    async def _photo_bytes(self, request: web.Request) -> bytes:
+    async def _photo_form(self, request: web.Request) -> tuple[bytes, str | None]:
         """The `photo` field's bytes, read part by part up to the cap (a bigger one is a 413 at
-        once, without reading the rest); anything else than a form with that field is a 400."""
+        once, without reading the rest), and the client message id sent before it (`id`: a retried
+        upload is answered once, as a retried tap); anything else than a form with a photo is a
+        400."""
         if (request.content_length or 0) > MAX_PHOTO_BODY:
             raise self._photo_too_big()
         if request.content_type != "multipart/form-data":
             raise self._fail(web.HTTPBadRequest, "web.photo_missing")
+        message_id = None
         try:
             parts = await request.multipart()
             while (part := await parts.next()) is not None:
-                if isinstance(part, BodyPartReader) and part.name == "photo":
-                    return await _read_capped(part, self._photo_too_big)
+                if not isinstance(part, BodyPartReader):
+                    continue
+                if part.name == "id":
+                    given = (await part.read_chunk(128)).decode("ascii", "replace")
+                    message_id = given if _CLIENT_ID.match(given) and not _DIGIT_RUN.search(given) else None
+                elif part.name == "photo":
+                    return await _read_capped(part, self._photo_too_big), message_id
         except (HttpProcessingError, ValueError, KeyError, AssertionError):  # broken framing, no boundary
             pass
         raise self._fail(web.HTTPBadRequest, "web.photo_missing")

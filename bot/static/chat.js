@@ -19,6 +19,7 @@
   const VILLAGE = /^[a-z0-9-]{1,40}$/;
   const URL_IN_TEXT = /https?:\/\/[^\s"<>]*[^\s"<>.,;:!?)]/g;
   const TIMEOUT_MS = 30000;
+  const PHOTO_TIMEOUT_MS = 120000; // a phone's photo over a weak mobile network
   // The page's own words, from content/messages.toml ([web.page]), put into the page by the server.
   const SAY = JSON.parse(document.getElementById("texts").textContent);
   const CONFIRM_MS = 5000;
@@ -99,11 +100,11 @@
     return id;
   }
 
-  function request(url, options) {
+  function request(url, options, timeoutMs) {
     const controller = window.AbortController ? new AbortController() : null;
     if (controller) {
       options.signal = controller.signal;
-      setTimeout(() => controller.abort(), TIMEOUT_MS);
+      setTimeout(() => controller.abort(), timeoutMs || TIMEOUT_MS);
     }
     options.credentials = "same-origin";
     return fetch(url, options).then((response) =>
@@ -281,18 +282,20 @@
 
   // Sends a photo of the card; the answer is shown as any other (the photo itself is not kept:
   // the person's bubble only says that a photo was sent).
-  function sendPhoto(file) {
+  function sendPhoto(file, id) {
     if (busy) return;
     if (file.size > MAX_PHOTO) {
       showProblem({ message: SAY.photo_too_big, canRetry: false }, null);
       return;
     }
+    const messageId = id || newId(); // a retry reuses it: the server answers one photo once
     const body = new FormData();
+    body.append("id", messageId);
     body.append("photo", file);
     setBusy(true, SAY.reading);
     const bubble = addMine(SAY.photo_sent);
     bubble.scrollIntoView({ block: "nearest" });
-    request("/api/photo", { method: "POST", body: body }).then(
+    request("/api/photo", { method: "POST", body: body }, PHOTO_TIMEOUT_MS).then(
       (data) => {
         setBusy(false);
         answered(data, bubble, SAY.photo_sent);
@@ -300,7 +303,7 @@
       (error) => {
         setBusy(false);
         log.removeChild(bubble);
-        showProblem(error, () => sendPhoto(file));
+        showProblem(error, () => sendPhoto(file, messageId));
       }
     );
   }

@@ -110,3 +110,27 @@ async def test_the_chat_keeps_its_own_small_cap(client):
     body = b'{"text": "' + b"a" * 20_000 + b'"}'
     answer = await client.post("/api/chat", data=body, headers={"Content-Type": "application/json"})
     assert answer.status == 413
+
+
+async def test_a_retried_upload_with_the_same_id_is_answered_once(client, opened):
+    """The page sends its message id before the photo and reuses it when it retries."""
+    store, _ = opened
+    await at_card_question(client)
+    jpeg = photo(card(card_qr_text(CARD), CARD)[0], Shot())
+    answers = []
+    for _ in range(2):
+        parts = aiohttp.FormData()
+        parts.add_field("id", "wphotoretryabc")  # before the photo, as the page sends them
+        parts.add_field("photo", io.BytesIO(jpeg), filename="the.jpg", content_type="image/jpeg")
+        answer = await client.post("/api/photo", data=parts)
+        assert answer.status == 200, await answer.text()
+        answers.append(await answer.json())
+    assert answers[0]["replies"][0]["text"] == answers[1]["replies"][0]["text"]
+    query = "SELECT COUNT(*) FROM events WHERE kind = 'card_checked'"
+    assert store.call(lambda tx: tx.db.execute(query).fetchone()[0]) == 1, "checked once"
+
+
+async def test_a_photo_of_exactly_10_mib_is_accepted(client):
+    answer = await client.post("/api/photo", data=form(b"\xff\xd8\xff" + b"\0" * (10 * 1024 * 1024 - 3)))
+    assert answer.status == 200
+    assert any("không mở được tệp này" in reply["text"] for reply in (await answer.json())["replies"])
