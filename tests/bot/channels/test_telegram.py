@@ -21,10 +21,10 @@ from PIL import Image
 
 from bot.app import open_store
 from bot.channels import ChannelError
-from bot.channels.telegram import SECRET_HEADER, WEBHOOK_PATH, TelegramChannel
+from bot.channels.telegram import PER_SECOND, SECRET_HEADER, WEBHOOK_PATH, TelegramChannel, interval
 from bot.conversation import ConversationService
 from bot.redact import setup_logging
-from bot.sender import Retry, Sender
+from bot.sender import Pacing, Retry, Sender
 from bot.settings import Settings, load_settings
 from bot.store import Store
 from flows import Content
@@ -472,3 +472,31 @@ async def test_a_volunteer_gets_the_kit_and_the_villages_poster_as_a_printable_f
     links = {code.text for code in zxingcpp.read_barcodes(Image.open(io.BytesIO(data)))}
     assert f"https://t.me/{USERNAME}?start=v_ttcm-to-1" in links, "the bot's own deep link, village chosen"
     assert any(link.endswith("/?village=ttcm-to-1") for link in links)
+
+
+async def test_a_broadcast_to_30_groups_keeps_telegrams_group_and_overall_limits(tmp_path):
+    """reliability.md §6 item 17: Telegram's pacing (`interval`, `PER_SECOND`) through the real
+    sender: at most 20 messages a minute in each group, at most 30 a second in all."""
+    groups = [f"-100{n:03d}" for n in range(30)]
+    sent: list[tuple[str, datetime, float]] = []
+    now = [datetime(2026, 11, 23, 1, 0, tzinfo=ZoneInfo("UTC"))]
+
+    async def deliver(row) -> str:
+        sent.append((row.chat_key, now[0], time.monotonic()))
+        return str(len(sent))
+
+    with Store(tmp_path / "pacing.sqlite3") as store:
+        for group in groups:
+            replies = [{"text": f"tin {i}", "buttons": [], "image": None} for i in range(5)]
+            store.call(lambda tx, g=group, r=replies: tx.queue_replies("telegram", g, None, r, "2026"))
+        sender = Sender(store, "telegram", deliver, lambda: now[0], pacing=Pacing(PER_SECOND, interval))
+        for _ in range(7):  # seven virtual seconds
+            await sender.drain()
+            now[0] += timedelta(seconds=1)
+    for group in groups:
+        times = [at for chat, at, _ in sent if chat == group]
+        assert len(times) == 3, "at 0, 3 and 6 s: 20 a minute"
+        assert all((b - a).total_seconds() >= 3 for a, b in itertools.pairwise(times))
+    real = sorted(moment for _, _, moment in sent)
+    assert len(real) == 90
+    assert real[-1] - real[0] >= (len(real) - 1) / PER_SECOND * 0.95, "no more than 30 a second in all"
