@@ -8,10 +8,25 @@ a platform is adding a module here; channels never import each other (a test che
 what they share lives beside them (`bot.rendering`, `bot.sender`).
 """
 
+import aiohttp
 from aiohttp import web
 
 from bot.sender import Pacing
 from bot.store import OutboxRow
+
+
+async def read_at_most(response: aiohttp.ClientResponse, limit: int) -> bytes | None:
+    """A downloaded file's body in memory (a resident's photo); None as soon as it proves larger
+    than `limit` bytes, by its declared length or by what arrived, so a huge file is never read
+    whole."""
+    if (response.content_length or 0) > limit:
+        return None
+    data = bytearray()
+    async for chunk in response.content.iter_chunked(64 * 1024):
+        data += chunk
+        if len(data) > limit:
+            return None
+    return bytes(data)
 
 
 class Channel:

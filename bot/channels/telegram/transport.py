@@ -23,6 +23,8 @@ import aiohttp
 from telegram.error import NetworkError, TelegramError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
+from bot.channels import read_at_most
+
 #: Seconds to wait for Telegram's answer unless the call says otherwise (getUpdates adds its
 #: long-poll time to this).
 READ_TIMEOUT = 10.0
@@ -85,14 +87,7 @@ class BotApi:
             async with self._session.get(self._files + file_path, timeout=timeout) as response:
                 if response.status != 200:
                     raise TelegramHTTPError(response.status, "the file could not be downloaded")
-                if (response.content_length or 0) > limit:
-                    return None
-                data = bytearray()
-                async for chunk in response.content.iter_chunked(64 * 1024):
-                    data += chunk
-                    if len(data) > limit:
-                        return None
-                return bytes(data)
+                return await read_at_most(response, limit)
         except TimeoutError:
             raise TimedOut("Telegram did not send the file in time") from None
         except aiohttp.ClientError as error:

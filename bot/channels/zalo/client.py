@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
+from bot.channels import read_at_most
+
 #: Seconds to wait for Zalo's answer to an ordinary call.
 READ_TIMEOUT = 15.0
 CONNECT_TIMEOUT = 5.0
@@ -118,14 +120,7 @@ async def fetch_photo(session: aiohttp.ClientSession, url: str, limit: int) -> b
         async with session.get(url, timeout=timeout, allow_redirects=False) as answer:
             if answer.status != 200:
                 raise ZaloError(answer.status, "the photo could not be downloaded")
-            if (answer.content_length or 0) > limit:
-                return None
-            data = bytearray()
-            async for chunk in answer.content.iter_chunked(64 * 1024):
-                data += chunk
-                if len(data) > limit:
-                    return None
-            return bytes(data)
+            return await read_at_most(answer, limit)
     except TimeoutError:
         raise ZaloUnreachable("the photo did not arrive in time") from None
     except aiohttp.ClientError as error:
