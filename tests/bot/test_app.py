@@ -40,20 +40,27 @@ async def _wait_until_healthy(base: str, process: subprocess.Popen[str]) -> None
     raise AssertionError("the server never became healthy")
 
 
-@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
-async def test_serve_answers_then_stops_within_five_seconds(tmp_path, stop):
+async def _serving(tmp_path, argv: list[str]) -> tuple[subprocess.Popen[str], int, str]:
+    """A real server process on a free port with its own database, once it answers /healthz."""
     port = _free_port()
     env = {**os.environ, "BOT_PORT": str(port), "BOT_DB_PATH": str(tmp_path / "s.sqlite3")}
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "serve"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+        [sys.executable, *argv], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
+    base = f"http://127.0.0.1:{port}"
     try:
-        base = f"http://127.0.0.1:{port}"
         await _wait_until_healthy(base, process)
+    except BaseException:
+        process.kill()
+        process.wait()
+        raise
+    return process, port, base
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+async def test_serve_answers_then_stops_within_five_seconds(tmp_path, stop):
+    process, port, base = await _serving(tmp_path, ["-m", "bot", "serve"])
+    try:
         async with (
             aiohttp.ClientSession() as session,
             session.post(f"{base}/api/chat", json={"resume": True}) as answer,
@@ -94,18 +101,8 @@ sys.exit(cli.main(["serve"]))
 
 
 async def test_serve_exits_non_zero_at_once_when_the_database_writer_dies(tmp_path):
-    port = _free_port()
-    env = {**os.environ, "BOT_PORT": str(port), "BOT_DB_PATH": str(tmp_path / "s.sqlite3")}
-    process = subprocess.Popen(
-        [sys.executable, "-c", _BREAKS_AT_FIRST_MESSAGE],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    process, _, base = await _serving(tmp_path, ["-c", _BREAKS_AT_FIRST_MESSAGE])
     try:
-        base = f"http://127.0.0.1:{port}"
-        await _wait_until_healthy(base, process)
         async with (
             aiohttp.ClientSession() as session,
             session.post(f"{base}/api/chat", json={"text": "xin chào"}) as answer,
