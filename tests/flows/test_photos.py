@@ -82,6 +82,8 @@ def test_a_first_message_that_is_a_cards_photo_is_checked_then_welcomed(content)
 def test_the_card_question_says_a_photo_works_too(content):
     _, transition = walk(content, AT_CARD)
     assert "chụp ảnh mặt thẻ có mã QR rồi gửi vào đây" in shown(transition)
+    _, number_screen = walk(content, at_screen(G4N))
+    assert "gửi ảnh mặt thẻ có mã QR" in shown(number_screen), "step 4's number part says it too"
     _, step4 = walk(content, [*at_screen(G4N), "Kiểm tra số thẻ"])
     assert "chụp ảnh mặt thẻ có mã QR" in shown(step4), "step 4's number part leads to the same question"
 
