@@ -27,7 +27,7 @@ test: lint
 
 # Every benchmark runs, even after one missed its target; the exit status is 1 if any did.
 bench: $(STAMP)
-	@status=0; for script in bench/run.py bench/web.py bench/telegram_webhook.py bench/zalo_webhook.py bench/report.py bench/card_photo.py; do \
+	@status=0; for script in bench/run.py bench/web.py bench/telegram_webhook.py bench/zalo_webhook.py bench/report.py bench/card_photo.py bench/footprint.py; do \
 		echo "== $$script"; $(PY) $$script || status=1; echo; done; exit $$status
 
 clean:

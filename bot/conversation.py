@@ -35,8 +35,12 @@ log = logging.getLogger(__name__)
 
 #: How long a retried inline request is answered with exactly the same replies.
 RECENT_FOR = timedelta(minutes=10)
-#: At most this many recent answers are remembered (the oldest go first under load).
-MAX_RECENT = 20_000
+#: At most this many recent answers are remembered (the oldest go first under load). Each holds
+#: its replies' text, about 2.5 KB for a welcome: 5,000 keep the memory for them near 12 MB
+#: (bench/footprint.py; 20,000 took 50 MB), and still cover several seconds at the web chat's
+#: peak rate, far more at a commune's usual one; an older retry is answered with the question the
+#: person is at, as after a restart.
+MAX_RECENT = 5_000
 #: How long the state of a person who has not consented is kept after their last message.
 WITHOUT_CONSENT = timedelta(hours=24)
 #: A group chat's state (only the village it is linked to; no person) is kept this long after
