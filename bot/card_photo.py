@@ -97,6 +97,14 @@ def _fit(size: tuple[int, int], side: int) -> tuple[int, int]:
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
+class _Refused(Exception):
+    """A photo that must not or cannot be read: the reading to answer with."""
+
+    def __init__(self, read: PhotoRead) -> None:
+        super().__init__(read.reading)
+        self.read = read
+
+
 def _load(data: bytes, side: int) -> Image.Image:
     """The photo in grey at most `side` pixels long (a JPEG decoded at about that size by libjpeg
     itself); `_Refused` when it cannot or must not be read."""
@@ -116,12 +124,6 @@ def _load(data: bytes, side: int) -> Image.Image:
     if max(image.size) > side:
         image.thumbnail(wanted, Image.Resampling.BILINEAR)
     return image
-
-
-class _Refused(Exception):
-    def __init__(self, read: PhotoRead) -> None:
-        super().__init__(read.reading)
-        self.read = read
 
 
 def _sharpened(radius: int, percent: int) -> Callable[[Image.Image], Image.Image]:

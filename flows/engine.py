@@ -138,7 +138,7 @@ def _first_message(turn: Turn, inbound: Inbound) -> None:
         _COMMANDS[command[0]](turn, command[1])
     onboarding.start(turn, inbound.payload or payload)
     if inbound.photo is not None and inbound.photo != "card":
-        _photo_not_read(turn, inbound)
+        _photo_not_read(turn, inbound.photo)
     elif inbound.text and not command:
         check = check_card_number(inbound.text)
         if check.card_like:
@@ -180,8 +180,8 @@ def _dispatch(turn: Turn, inbound: Inbound) -> None:
 def _photo(turn: Turn, inbound: Inbound) -> None:
     """A card's QR is answered exactly as its number typed here would be; any other photo gets
     what was found instead, and the question again (at the card question: type the number)."""
-    if inbound.photo != "card":
-        _photo_not_read(turn, inbound)
+    if inbound.photo is not None and inbound.photo != "card":
+        _photo_not_read(turn, inbound.photo)
         return
     spec = STEPS[turn.state.step]
     if spec.reads_cards and spec.typed is not None:
@@ -201,10 +201,9 @@ _NOT_A_CARD: dict[PhotoReading, str] = {
 }
 
 
-def _photo_not_read(turn: Turn, inbound: Inbound) -> None:
-    reading = inbound.photo or "unreadable"
+def _photo_not_read(turn: Turn, reading: PhotoReading) -> None:
     turn.log("photo_unread", reason=reading)
-    turn.say(_NOT_A_CARD.get(reading, "photo.unreadable"))
+    turn.say(_NOT_A_CARD[reading])
 
 
 def _understand(turn: Turn, text: str) -> None:
